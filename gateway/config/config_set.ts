@@ -1,0 +1,74 @@
+/**
+ * The validated resources of one load, grouped by kind.
+ * @module
+ */
+import type { AuthorizationPolicySpec } from "./kinds/authorization_policy.ts";
+import type { DestinationRuleSpec } from "./kinds/destination_rule.ts";
+import type { GatewaySpec } from "./kinds/gateway.ts";
+import type { PeerAuthenticationSpec } from "./kinds/peer_authentication.ts";
+import type { RequestAuthenticationSpec } from "./kinds/request_authentication.ts";
+import type { ServiceEntrySpec } from "./kinds/service_entry.ts";
+import type { SidecarSpec } from "./kinds/sidecar.ts";
+import type { TelemetrySpec } from "./kinds/telemetry.ts";
+import type { TrafficExtensionSpec } from "./kinds/traffic_extension.ts";
+import type { VirtualServiceSpec } from "./kinds/virtual_service.ts";
+import type { WasmPluginSpec } from "./kinds/wasm_plugin.ts";
+import type { WorkloadEntrySpec } from "./kinds/workload_entry.ts";
+import type { Resource } from "./resource.ts";
+
+/** All valid resources of a config, by kind, in load order. */
+export interface ConfigSet {
+  readonly gateways: Resource<GatewaySpec>[];
+  readonly virtualServices: Resource<VirtualServiceSpec>[];
+  readonly destinationRules: Resource<DestinationRuleSpec>[];
+  readonly serviceEntries: Resource<ServiceEntrySpec>[];
+  readonly workloadEntries: Resource<WorkloadEntrySpec>[];
+  readonly sidecars: Resource<SidecarSpec>[];
+  readonly authorizationPolicies: Resource<AuthorizationPolicySpec>[];
+  readonly requestAuthentications: Resource<RequestAuthenticationSpec>[];
+  readonly peerAuthentications: Resource<PeerAuthenticationSpec>[];
+  readonly telemetries: Resource<TelemetrySpec>[];
+  readonly wasmPlugins: Resource<WasmPluginSpec>[];
+  readonly trafficExtensions: Resource<TrafficExtensionSpec>[];
+}
+
+const FIELD_BY_KIND: Record<string, keyof ConfigSet> = {
+  Gateway: "gateways",
+  VirtualService: "virtualServices",
+  DestinationRule: "destinationRules",
+  ServiceEntry: "serviceEntries",
+  WorkloadEntry: "workloadEntries",
+  Sidecar: "sidecars",
+  AuthorizationPolicy: "authorizationPolicies",
+  RequestAuthentication: "requestAuthentications",
+  PeerAuthentication: "peerAuthentications",
+  Telemetry: "telemetries",
+  WasmPlugin: "wasmPlugins",
+  TrafficExtension: "trafficExtensions",
+};
+
+/** A config with no resources. */
+export function emptyConfigSet(): ConfigSet {
+  return Object.fromEntries(Object.values(FIELD_BY_KIND).map((f) => [f, []])) as unknown as ConfigSet;
+}
+
+/** Adds a validated resource under its kind; a later resource with the same kind, namespace and name replaces the earlier one, as `kubectl apply` does. */
+export function addResource(config: ConfigSet, resource: Resource<unknown>): void {
+  const field = FIELD_BY_KIND[resource.meta.kind];
+  if (!field) throw new Error(`no ConfigSet field for kind ${resource.meta.kind}`);
+  const list = config[field] as Resource<unknown>[];
+  const i = list.findIndex((r) =>
+    r.meta.name === resource.meta.name && r.meta.namespace === resource.meta.namespace
+  );
+  if (i >= 0) list[i] = resource;
+  else list.push(resource);
+}
+
+/** Number of resources of each kind, for logs. */
+export function countResources(config: ConfigSet): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [kind, field] of Object.entries(FIELD_BY_KIND)) {
+    if (config[field].length > 0) out[kind] = config[field].length;
+  }
+  return out;
+}

@@ -1,0 +1,21 @@
+/**
+ * `networking.istio.io` Sidecar: the schema of its spec and the webhook's rules for it.
+ * TRANSITIONAL: permissive schema until the full one lands in this change.
+ * @module
+ */
+import { z } from "zod";
+import { defineKind } from "../kind.ts";
+
+const spec = z.record(z.string(), z.unknown());
+
+/** The Sidecar kind. */
+export const sidecarKind = defineKind({
+  kind: "Sidecar",
+  group: "networking.istio.io",
+  versions: ["v1", "v1beta1", "v1alpha3"],
+  schema: spec,
+  specRequired: true,
+});
+
+/** A Sidecar spec as validated. */
+export type SidecarSpec = z.output<typeof spec>;

@@ -1,0 +1,21 @@
+/**
+ * `networking.istio.io` WorkloadEntry: the schema of its spec and the webhook's rules for it.
+ * TRANSITIONAL: permissive schema until the full one lands in this change.
+ * @module
+ */
+import { z } from "zod";
+import { defineKind } from "../kind.ts";
+
+const spec = z.record(z.string(), z.unknown());
+
+/** The WorkloadEntry kind. */
+export const workloadEntryKind = defineKind({
+  kind: "WorkloadEntry",
+  group: "networking.istio.io",
+  versions: ["v1", "v1beta1", "v1alpha3"],
+  schema: spec,
+  specRequired: true,
+});
+
+/** A WorkloadEntry spec as validated. */
+export type WorkloadEntrySpec = z.output<typeof spec>;
