@@ -26,9 +26,9 @@ export function validateResource(
   };
   const resourceName = describeResource(provisional);
   let failed = false;
-  const report = (path: FieldPath, message: string, severity: Severity = "error") => {
+  const report = (path: FieldPath, message: string, severity: Severity = "error", atKey = false) => {
     if (severity === "error") failed = true;
-    const at = doc.position([...basePath, ...path]);
+    const at = doc.position([...basePath, ...path], atKey);
     out.push({ severity, file: doc.file, ...at, resource: resourceName, path: formatPath(path), message });
   };
   for (const problem of envelope.problems) report(problem.path, problem.message);
@@ -62,7 +62,7 @@ export function validateResource(
   });
   for (const key of Object.keys(value)) {
     if (!["apiVersion", "kind", "metadata", "spec", "status"].includes(key)) {
-      report([key], `unknown field "${key}"`);
+      report([key], `unknown field "${key}"`, "error", true);
     }
   }
   return failed ? undefined : { meta, spec: parsed.data };
@@ -136,7 +136,10 @@ function readStringMap(v: unknown, path: FieldPath, problems: Envelope["problems
 }
 
 /** Maps a zod issue onto the API server's wording, at the field it concerns. */
-function reportIssue(issue: z.core.$ZodIssue, report: (path: FieldPath, message: string) => void): void {
+function reportIssue(
+  issue: z.core.$ZodIssue,
+  report: (path: FieldPath, message: string, severity?: Severity, atKey?: boolean) => void,
+): void {
   const path: FieldPath = ["spec", ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))];
   switch (issue.code) {
     case "invalid_type": {
@@ -145,7 +148,7 @@ function reportIssue(issue: z.core.$ZodIssue, report: (path: FieldPath, message:
       return;
     }
     case "unrecognized_keys":
-      for (const key of issue.keys) report([...path, key], `unknown field "${key}"`);
+      for (const key of issue.keys) report([...path, key], `unknown field "${key}"`, "error", true);
       return;
     case "invalid_value":
       report(
