@@ -9,26 +9,30 @@ metadata:
 `;
 
 Deno.test("Gateway: a valid HTTP server loads", () => {
-  const r = loadYaml(header + `spec:
+  const r = loadYaml(
+    header + `spec:
   selector: {istio: ingressgateway}
   servers:
   - port: {number: 8080, name: http, protocol: HTTP}
     hosts: ["*"]
-`);
+`,
+  );
   assert.deepEqual(errorsOf(r), []);
   assert.equal(r.config.gateways.length, 1);
   assert.equal(r.config.gateways[0].spec.servers?.[0].port.number, 8080);
 });
 
 Deno.test("Gateway: errors name file, line, column, resource and field", () => {
-  const r = loadYaml(header + `spec:
+  const r = loadYaml(
+    header + `spec:
   servers:
   - port: {number: 80, name: http, protocol: HTTP}
     hosts: []
   - port: {number: 443, name: http, protocol: HTTPS}
     hosts: ["a.example.com"]
-    bogus: 1
-`);
+    tls: {mode: PASSTHROUGH}
+`,
+  );
   const errors = errorsOf(r);
   assert.ok(
     errors.includes(
@@ -36,8 +40,22 @@ Deno.test("Gateway: errors name file, line, column, resource and field", () => {
     ),
     errors.join("\n"),
   );
-  assert.ok(errors.some((e) => e.startsWith("test.yaml:12:5: error:") && e.includes('unknown field "bogus"')), errors.join("\n"));
+  assert.ok(errors.some((e) => e.includes("port names in servers must be unique: duplicate name http")));
   assert.equal(r.config.gateways.length, 0);
+});
+
+Deno.test("Gateway: an unknown field is reported at its key", () => {
+  const errors = errorsOf(loadYaml(
+    header + `spec:
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["a.example.com"]
+    bogus: 1
+`,
+  ));
+  assert.deepEqual(errors, [
+    'test.yaml:10:5: error: Gateway istio-system/gw: spec.servers[0].bogus: unknown field "bogus"',
+  ]);
 });
 
 Deno.test("Gateway: webhook rules", async (t) => {
