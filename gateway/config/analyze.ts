@@ -4,24 +4,12 @@
  * @module
  */
 import type { ConfigSet } from "./config_set.ts";
-import type { Diagnostic, FieldPath } from "./diagnostics.ts";
-import { describeResource, type ResourceMeta } from "./resource.ts";
+import type { Diagnostic } from "./diagnostics.ts";
+import { resourceDiagnostic } from "./resource.ts";
 
 /** Appends analyzer warnings for the whole config. */
 export function analyzeConfig(config: ConfigSet, out: Diagnostic[]): void {
   warnUnknownGateways(config, out);
-}
-
-function warn(meta: ResourceMeta, path: FieldPath, message: string, out: Diagnostic[]): void {
-  out.push({
-    severity: "warning",
-    file: meta.source.file,
-    line: meta.source.line,
-    col: meta.source.col,
-    resource: describeResource(meta),
-    path: path.map((p) => (typeof p === "number" ? `[${p}]` : p)).join(".").replaceAll(".[", "["),
-    message,
-  });
 }
 
 /** A VirtualService naming a Gateway that is not in the config (IST0101 ReferencedResourceNotFound). */
@@ -33,7 +21,7 @@ function warnUnknownGateways(config: ConfigSet, out: Diagnostic[]): void {
       if (name === "mesh") return;
       const full = name.includes("/") ? name : `${vs.meta.namespace}/${name}`;
       if (!known.has(full)) {
-        warn(vs.meta, ["spec", "gateways", i], `Referenced gateway not found: "${full}"`, out);
+        out.push(resourceDiagnostic(vs.meta, "warning", `spec.gateways[${i}]`, `Referenced gateway not found: "${full}"`));
       }
     });
   }

@@ -2,6 +2,8 @@
  * The validated form of one Kubernetes-style Istio resource: metadata plus a typed spec.
  * @module
  */
+import type { Diagnostic, Severity } from "./diagnostics.ts";
+
 
 /** Where a resource was written. */
 export interface SourceLocation {
@@ -54,4 +56,15 @@ export function compareByCreation(a: ResourceMeta, b: ResourceMeta): number {
     if (a.namespace !== b.namespace) return a.namespace < b.namespace ? -1 : 1;
   }
   return a.order - b.order;
+}
+
+/** A diagnostic about a whole resource, placed at the start of its document. */
+export function resourceDiagnostic(
+  meta: ResourceMeta,
+  severity: Severity,
+  path: string,
+  message: string,
+): Diagnostic {
+  const { file, line, col } = meta.source;
+  return { severity, file, line, col, resource: describeResource(meta), path, message };
 }

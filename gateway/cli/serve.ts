@@ -1,0 +1,100 @@
+/**
+ * `portcullis serve`: runs the gateway on config files, or on the built-in demo when no `--config` is given.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { formatDiagnostic, hasErrors } from "../config/diagnostics.ts";
+import { DEFAULT_MESH_CONFIG, loadMeshConfigFile, type MeshConfig } from "../config/mesh.ts";
+import { parseLabels } from "../compile/labels.ts";
+import { DEMO_CONFIG } from "../demo/config.ts";
+import { startDemoUpstreams } from "../demo/upstreams.ts";
+import type { ConfigSource } from "../server/config_manager.ts";
+import { startGateway } from "../server/gateway.ts";
+
+const SERVE_USAGE = `usage: portcullis serve [--config PATH]... [--mesh FILE] [options]
+  --config PATH        Istio YAML file or folder (repeatable); without it the built-in demo runs
+  --mesh FILE          MeshConfig fields, as in Istio's mesh ConfigMap
+  --labels k=v,...     this gateway's workload labels (default istio=ingressgateway)
+  --namespace NS       this gateway's namespace (default istio-system)
+  --port-offset N      add N to every Gateway port (serve port 80 as 8080 without root)
+  --bind ADDR          listen on ADDR instead of each server's bind (default 0.0.0.0)
+  --admin-port N       admin API on 127.0.0.1 (default 15000)
+  --readiness-port N   /healthz/ready (default 15021)
+  --prometheus-port N  /stats/prometheus (default 15090)
+  --no-watch           do not reload when config files change
+  --drain-seconds N    on SIGTERM, wait up to N s for in-flight requests (default 5)`;
+
+/** Runs until SIGTERM/SIGINT; returns the exit status. */
+export async function serveCommand(args: readonly string[]): Promise<number> {
+  let values;
+  try {
+    values = parseArgs({
+      args: [...args],
+      options: {
+        config: { type: "string", multiple: true },
+        mesh: { type: "string" },
+        labels: { type: "string", default: "istio=ingressgateway" },
+        namespace: { type: "string", default: "istio-system" },
+        "port-offset": { type: "string", default: "0" },
+        bind: { type: "string" },
+        "admin-port": { type: "string", default: "15000" },
+        "readiness-port": { type: "string", default: "15021" },
+        "prometheus-port": { type: "string", default: "15090" },
+        "no-watch": { type: "boolean", default: false },
+        "drain-seconds": { type: "string", default: "5" },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (e) {
+    console.error(`${(e as Error).message}\n${SERVE_USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(SERVE_USAGE);
+    return 0;
+  }
+  let mesh: MeshConfig = DEFAULT_MESH_CONFIG;
+  if (values.mesh) {
+    const loaded = await loadMeshConfigFile(values.mesh);
+    for (const d of loaded.diagnostics) if (d.severity !== "note") console.error(formatDiagnostic(d));
+    if (hasErrors(loaded.diagnostics)) return 1;
+    mesh = loaded.mesh;
+  }
+  const demo = !values.config || values.config.length === 0;
+  const source: ConfigSource = demo
+    ? { kind: "texts", texts: [{ file: "<demo>", text: DEMO_CONFIG }] }
+    : { kind: "paths", paths: values.config! };
+  const stopDemo = demo ? startDemoUpstreams() : undefined;
+  const port = (name: string, v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--${name}: not a port: ${v}`);
+    return n;
+  };
+  const gateway = await startGateway({
+    source,
+    mesh,
+    identity: { labels: parseLabels(values.labels!), namespace: values.namespace! },
+    portOffset: Number(values["port-offset"]),
+    bindAddress: values.bind,
+    ports: {
+      admin: port("admin-port", values["admin-port"]!),
+      readiness: port("readiness-port", values["readiness-port"]!),
+      prometheus: port("prometheus-port", values["prometheus-port"]!),
+    },
+    watch: !values["no-watch"],
+  });
+  if (!gateway.config.loaded) console.error("no valid config yet: fix the errors above; watching for changes");
+  if (demo) {
+    console.log(`demo: try  curl -s localhost:${8080 + Number(values["port-offset"])}/productpage`);
+  }
+  const drainMs = Number(values["drain-seconds"]) * 1000;
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    Deno.addSignalListener("SIGTERM", stop);
+    Deno.addSignalListener("SIGINT", stop);
+  });
+  console.log("draining...");
+  await Promise.race([gateway.close(), new Promise((r) => setTimeout(r, drainMs))]);
+  await stopDemo?.();
+  return 0;
+}

@@ -1,0 +1,180 @@
+/**
+ * The compiled form of a config: what the data path reads. Everything here is built once per config change
+ * and never mutated; a request keeps the snapshot it started with.
+ * @module
+ */
+import type { Diagnostic } from "../config/diagnostics.ts";
+import type { ConfigSet } from "../config/config_set.ts";
+import type { ClientTLSSettings, TrafficPolicy } from "../config/kinds/destination_rule.ts";
+import type { ServerTLSSettings } from "../config/kinds/gateway.ts";
+import type {
+  CorsPolicy,
+  Headers as HeaderRules,
+  HTTPFaultInjection,
+  HTTPMatchRequest,
+  HTTPRedirect,
+  HTTPRetry,
+  HTTPRewrite,
+} from "../config/kinds/virtual_service.ts";
+import type { MeshConfig } from "../config/mesh.ts";
+import type { ServerHost } from "./hosts.ts";
+
+/** How a listener treats its bytes: plain HTTP, TLS terminated then HTTP, TLS passed through by SNI, raw TCP. */
+export type ListenerProtocol = "HTTP" | "HTTPS" | "TLS" | "TCP";
+
+/** One Gateway server as merged onto a port. */
+export interface ServerConfig {
+  /** `namespace/name` of the Gateway that declared it. */
+  readonly gateway: string;
+  readonly index: number;
+  readonly portName: string;
+  readonly protocol: string;
+  readonly hosts: readonly ServerHost[];
+  readonly tls?: ServerTLSSettings;
+  /** Name of the route table serving this server (`http.8080`, `https.443.https.gw.ns`). */
+  readonly routeName: string;
+}
+
+/** A port the gateway listens on, with every server merged onto it. */
+export interface ListenerConfig {
+  /** Envoy-style name, `0.0.0.0_8080`. */
+  readonly name: string;
+  readonly port: number;
+  readonly bind: string;
+  readonly protocol: ListenerProtocol;
+  readonly servers: readonly ServerConfig[];
+}
+
+/** What a route matcher looks at in a request. */
+export interface MatchInput {
+  readonly method: string;
+  /** Path without query string or fragment. */
+  readonly path: string;
+  /** Raw query string without `?` (may be empty). */
+  readonly query: string;
+  /** Header lookup by lower-case name; repeated headers joined with `,`. */
+  header(name: string): string | null;
+  readonly authority: string;
+  readonly scheme: string;
+  readonly port: number;
+  /** Claims of the JWT verified for this request, once authentication ran. */
+  readonly claims?: Readonly<Record<string, unknown>>;
+}
+
+/** A compiled `HTTPMatchRequest` (or the empty match). */
+export interface RouteMatcher {
+  /** True for a match on everything (prefix `/` or nothing), which Istio orders last within a host. */
+  readonly catchAll: boolean;
+  readonly spec?: HTTPMatchRequest;
+  test(input: MatchInput): boolean;
+}
+
+/** A destination of a weighted route. */
+export interface WeightedCluster {
+  /** `outbound|PORT|SUBSET|HOST`. */
+  readonly cluster: string;
+  readonly host: string;
+  readonly subset?: string;
+  readonly port: number;
+  readonly weight: number;
+  readonly headers?: HeaderRules;
+}
+
+/** What a route does once it matched. */
+export type RouteAction =
+  | { readonly kind: "route"; readonly clusters: readonly WeightedCluster[]; readonly totalWeight: number }
+  | { readonly kind: "redirect"; readonly redirect: HTTPRedirect; readonly status: number }
+  | { readonly kind: "directResponse"; readonly status: number; readonly body?: Uint8Array };
+
+/** A mirror target with the share of requests copied to it (0-100). */
+export interface MirrorTarget {
+  readonly cluster: string;
+  readonly host: string;
+  readonly percentage: number;
+}
+
+/** One route of a virtual host: a match, an action and the per-route policies Istio attaches. */
+export interface RouteEntry {
+  /** Istio route name: `http[].name`, with `.` and the match name when both are set; empty when unnamed. */
+  readonly name: string;
+  /** `namespace/name` of the VirtualService the route came from. */
+  readonly virtualService: string;
+  /** Index of the `http[]` rule and of its `match[]` entry (undefined for a rule without matches). */
+  readonly rule: number;
+  readonly matchIndex?: number;
+  readonly match: RouteMatcher;
+  readonly action: RouteAction;
+  readonly rewrite?: HTTPRewrite;
+  readonly headers?: HeaderRules;
+  /** Route timeout in ms; undefined means none, as in Istio. */
+  readonly timeoutMs?: number;
+  readonly retries?: HTTPRetry;
+  readonly fault?: HTTPFaultInjection;
+  readonly mirrors: readonly MirrorTarget[];
+  readonly cors?: CorsPolicy;
+}
+
+/** A virtual host: the domains it serves and its ordered routes. */
+export interface VirtualHost {
+  /** `host:port`, as Istio names gateway virtual hosts. */
+  readonly name: string;
+  readonly domains: readonly string[];
+  readonly routes: readonly RouteEntry[];
+  /** Set for servers with `tls.httpsRedirect`: every plain-text request gets a 301 to https. */
+  readonly requireTls: boolean;
+}
+
+/** Host lookup for one route table. */
+export interface RouteTable {
+  readonly name: string;
+  readonly virtualHosts: readonly VirtualHost[];
+  /** The virtual host for a request authority (port ignored): exact, then longest wildcard suffix, then `*`. */
+  lookup(authority: string): VirtualHost | undefined;
+}
+
+/** A backend address of a cluster. */
+export interface Endpoint {
+  /** IP address or DNS name. */
+  readonly address: string;
+  readonly port: number;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly weight: number;
+  readonly locality?: string;
+  readonly network?: string;
+}
+
+/** How a cluster finds its endpoints (ServiceEntry `resolution`). */
+export type Resolution = "NONE" | "STATIC" | "DNS" | "DNS_ROUND_ROBIN" | "DYNAMIC_DNS";
+
+/** An upstream cluster: one service port, optionally narrowed to a subset. */
+export interface Cluster {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  readonly subset?: string;
+  /** Protocol of the service port (HTTP, HTTPS, GRPC, TCP, TLS ...). */
+  readonly protocol: string;
+  readonly resolution: Resolution;
+  readonly endpoints: readonly Endpoint[];
+  /** DestinationRule policy after Istio's merge (top level, port level, subset, subset port level). */
+  readonly trafficPolicy?: TrafficPolicy;
+  readonly tls?: ClientTLSSettings;
+  /** `namespace/name` of the ServiceEntry and DestinationRule it came from. */
+  readonly serviceEntry?: string;
+  readonly destinationRule?: string;
+}
+
+/** Everything the data path needs, compiled from one valid config. */
+export interface Snapshot {
+  /** Increments with each config change that compiled. */
+  readonly version: number;
+  readonly createdAt: string;
+  readonly mesh: MeshConfig;
+  readonly listeners: readonly ListenerConfig[];
+  readonly routeTables: ReadonlyMap<string, RouteTable>;
+  readonly clusters: ReadonlyMap<string, Cluster>;
+  /** The validated resources the snapshot was compiled from. */
+  readonly config: ConfigSet;
+  /** Warnings from validation and compilation. */
+  readonly warnings: readonly Diagnostic[];
+}

@@ -1,0 +1,68 @@
+/**
+ * The admin (127.0.0.1:15000), readiness (:15021) and Prometheus (:15090) endpoints, as an Istio gateway pod
+ * exposes them.
+ * @module
+ */
+import { Hono } from "hono";
+import type { Registry } from "prom-client";
+import { configDump } from "../compile/config_dump.ts";
+import type { ConfigManager } from "./config_manager.ts";
+import type { ListenerManager } from "./listener_manager.ts";
+
+/** What the admin endpoints read. */
+export interface AdminDeps {
+  readonly config: ConfigManager;
+  readonly listeners: ListenerManager;
+  readonly metrics: Registry;
+  /** True while the gateway is draining for shutdown. */
+  draining(): boolean;
+}
+
+/** True when config is loaded, every listener is up and the gateway is not draining. */
+export function isReady(deps: AdminDeps): boolean {
+  return deps.config.loaded && deps.listeners.allListening && !deps.draining();
+}
+
+/** The admin API. */
+export function createAdminApp(deps: AdminDeps): Hono {
+  const app = new Hono();
+  app.get("/", (c) =>
+    c.json({
+      endpoints: ["/config_dump", "/config_status", "/clusters", "/listeners", "/stats/prometheus", "/ready"],
+    }));
+  app.get("/config_dump", (c) => {
+    if (!deps.config.loaded) return c.json({ error: "no config loaded", status: deps.config.status }, 503);
+    return c.json({ ...configDump(deps.config.current()), lastReload: deps.config.status });
+  });
+  app.get("/config_status", (c) => c.json(deps.config.status ?? { ok: false, errors: ["not loaded yet"] }));
+  app.post("/reload", async (c) => c.json(await deps.config.reload()));
+  app.get("/listeners", (c) => c.json(deps.listeners.states()));
+  app.get("/clusters", (c) => {
+    if (!deps.config.loaded) return c.text("", 503);
+    const clusters = [...deps.config.current().clusters.values()];
+    if (c.req.query("format") === "json") return c.json(clusters);
+    const lines: string[] = [];
+    for (const cl of clusters) {
+      for (const e of cl.endpoints) lines.push(`${cl.name}::${e.address}:${e.port}::health_flags::healthy`);
+      if (cl.endpoints.length === 0) lines.push(`${cl.name}::no_endpoints`);
+    }
+    return c.text(lines.join("\n") + "\n");
+  });
+  app.get("/stats/prometheus", async (c) => c.text(await deps.metrics.metrics()));
+  app.get("/ready", (c) => (isReady(deps) ? c.text("LIVE\n") : c.text("NOT READY\n", 503)));
+  return app;
+}
+
+/** The readiness endpoint (`/healthz/ready`). */
+export function createReadinessApp(deps: AdminDeps): Hono {
+  const app = new Hono();
+  app.get("/healthz/ready", (c) => (isReady(deps) ? c.text("") : c.text("not ready\n", 503)));
+  return app;
+}
+
+/** The Prometheus scrape endpoint (`/stats/prometheus`). */
+export function createPrometheusApp(deps: AdminDeps): Hono {
+  const app = new Hono();
+  app.get("/stats/prometheus", async (c) => c.text(await deps.metrics.metrics()));
+  return app;
+}

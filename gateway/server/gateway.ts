@@ -1,0 +1,109 @@
+/**
+ * A running gateway: config manager, listeners, file watch and the admin, readiness and Prometheus servers.
+ * @module
+ */
+import type { MeshConfig } from "../config/mesh.ts";
+import type { GatewayIdentity } from "../compile/listeners.ts";
+import { createAdminApp, createPrometheusApp, createReadinessApp } from "./admin.ts";
+import { ConfigManager, type ConfigSource } from "./config_manager.ts";
+import { ListenerManager } from "./listener_manager.ts";
+import { createGatewayMetrics } from "./metrics.ts";
+import { type ConfigWatch, watchConfigPaths } from "./watcher.ts";
+
+/** Ports of the side servers; 0 picks a free port, `null` turns a server off. */
+export interface SidePorts {
+  /** @default 15000 */
+  readonly admin?: number | null;
+  /** @default 15021 */
+  readonly readiness?: number | null;
+  /** @default 15090 */
+  readonly prometheus?: number | null;
+}
+
+/** Options of startGateway. */
+export interface GatewayOptions {
+  readonly source: ConfigSource;
+  readonly mesh: MeshConfig;
+  readonly identity: GatewayIdentity;
+  readonly ports?: SidePorts;
+  /** Added to each Gateway port number. @default 0 */
+  readonly portOffset?: number;
+  /** Bind every listener and the readiness/Prometheus servers to this address (admin is always loopback). */
+  readonly bindAddress?: string;
+  /** Watch config paths and reload on change. @default true */
+  readonly watch?: boolean;
+  /** Debounce of the file watch. @default 200 */
+  readonly watchDebounceMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+/** A started gateway. */
+export interface RunningGateway {
+  readonly config: ConfigManager;
+  readonly listeners: ListenerManager;
+  /** Bound addresses of the side servers (absent when turned off). */
+  readonly admin?: Deno.NetAddr;
+  readonly readiness?: Deno.NetAddr;
+  readonly prometheus?: Deno.NetAddr;
+  /** Stops accepting, drains in-flight requests, closes everything. */
+  close(): Promise<void>;
+}
+
+/** Loads config, opens listeners and side servers, and starts watching for config changes. */
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  let draining = false;
+  let listeners: ListenerManager;
+  const config = new ConfigManager({
+    source: options.source,
+    mesh: options.mesh,
+    identity: options.identity,
+    log,
+    onSnapshot: (snapshot) => listeners.reconcile(snapshot.listeners),
+  });
+  listeners = new ListenerManager({
+    current: () => config.current(),
+    portOffset: options.portOffset,
+    bindAddress: options.bindAddress,
+    log,
+  });
+  await config.reload();
+
+  const metrics = createGatewayMetrics(config, listeners);
+  const deps = { config, listeners, metrics, draining: () => draining };
+  const ports = options.ports ?? {};
+  const sideAddress = options.bindAddress ?? "0.0.0.0";
+  const side: Deno.HttpServer<Deno.NetAddr>[] = [];
+  const serveSide = (port: number | null | undefined, fallback: number, hostname: string, app: { fetch: Deno.ServeHandler }) => {
+    const p = port === undefined ? fallback : port;
+    if (p === null) return undefined;
+    const server = Deno.serve({ port: p, hostname, onListen: () => {} }, app.fetch);
+    side.push(server);
+    return server.addr;
+  };
+  const admin = serveSide(ports.admin, 15000, "127.0.0.1", createAdminApp(deps));
+  const readiness = serveSide(ports.readiness, 15021, sideAddress, createReadinessApp(deps));
+  const prometheus = serveSide(ports.prometheus, 15090, sideAddress, createPrometheusApp(deps));
+  if (admin) log(`admin on http://${admin.hostname}:${admin.port}/ (config_dump, clusters, stats/prometheus)`);
+
+  let watch: ConfigWatch | undefined;
+  if (options.source.kind === "paths" && options.watch !== false) {
+    watch = await watchConfigPaths(options.source.paths, () => void config.reload(), {
+      debounceMs: options.watchDebounceMs,
+    });
+  }
+
+  return {
+    config,
+    listeners,
+    admin,
+    readiness,
+    prometheus,
+    async close() {
+      draining = true;
+      watch?.close();
+      await listeners.closeAll();
+      await Promise.all(side.map((s) => s.shutdown()));
+    },
+  };
+}

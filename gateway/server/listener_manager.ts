@@ -1,0 +1,124 @@
+/**
+ * Opening and closing listeners as Gateway ports come and go. A listener that stays across a config change
+ * keeps its socket; its handler reads the newest snapshot for each request.
+ * @module
+ */
+import type { ListenerConfig, Snapshot } from "../compile/types.ts";
+import { createHttpHandler } from "../proxy/handler.ts";
+
+/** The state of one listener, as the admin API shows it. */
+export interface ListenerState {
+  readonly name: string;
+  readonly port: number;
+  /** The port actually bound (Gateway port plus offset). */
+  readonly boundPort: number;
+  readonly address: string;
+  readonly protocol: string;
+  readonly state: "listening" | "failed" | "unsupported";
+  readonly error?: string;
+}
+
+/** Options of a ListenerManager. */
+export interface ListenerManagerOptions {
+  /** The snapshot to serve each request from. */
+  current(): Snapshot;
+  /** Added to every Gateway port, so that port 80 can be served as 8080 by an unprivileged user. @default 0 */
+  readonly portOffset?: number;
+  /** Overrides every server's bind address (e.g. 127.0.0.1 on a laptop). */
+  readonly bindAddress?: string;
+  readonly log?: (line: string) => void;
+}
+
+interface Open {
+  readonly config: ListenerConfig;
+  readonly state: ListenerState;
+  readonly server?: Deno.HttpServer<Deno.NetAddr>;
+  readonly abort?: AbortController;
+}
+
+/** How long a closing listener waits for in-flight requests before cutting them. */
+const DRAIN_MS = 10_000;
+
+/** Keeps the set of open listeners equal to the snapshot's. */
+export class ListenerManager {
+  #options: ListenerManagerOptions;
+  #open = new Map<string, Open>();
+
+  constructor(options: ListenerManagerOptions) {
+    this.#options = options;
+  }
+
+  /** Listener states, by name. */
+  states(): ListenerState[] {
+    return [...this.#open.values()].map((o) => o.state);
+  }
+
+  /** True when every listener that can be served is listening. */
+  get allListening(): boolean {
+    return [...this.#open.values()].every((o) => o.state.state !== "failed");
+  }
+
+  /** Opens new listeners and closes removed ones (or ones whose protocol changed). */
+  async reconcile(listeners: readonly ListenerConfig[]): Promise<void> {
+    const wanted = new Map(listeners.map((l) => [l.name, l]));
+    for (const [name, open] of this.#open) {
+      const next = wanted.get(name);
+      if (!next || next.protocol !== open.config.protocol || open.state.state === "failed") {
+        await this.#close(name, open);
+      }
+    }
+    for (const [name, config] of wanted) {
+      if (!this.#open.has(name)) this.#open.set(name, this.#start(config));
+      else this.#open.set(name, { ...this.#open.get(name)!, config });
+    }
+  }
+
+  /** Closes every listener, letting in-flight requests finish. */
+  async closeAll(): Promise<void> {
+    for (const [name, open] of this.#open) await this.#close(name, open);
+  }
+
+  #start(config: ListenerConfig): Open {
+    const boundPort = config.port + (this.#options.portOffset ?? 0);
+    const address = this.#options.bindAddress ?? config.bind;
+    const base = { name: config.name, port: config.port, boundPort, address, protocol: config.protocol };
+    if (config.protocol !== "HTTP") {
+      const error = `${config.protocol} listeners are not served yet (TLS termination, passthrough and TCP routes)`;
+      this.#options.log?.(`listener ${config.name}: ${error}`);
+      return { config, state: { ...base, state: "unsupported", error } };
+    }
+    try {
+      const abort = new AbortController();
+      const server = Deno.serve({
+        signal: abort.signal,
+        port: boundPort,
+        hostname: address,
+        onListen: () => this.#options.log?.(`listener ${config.name} on ${address}:${boundPort}`),
+        onError: (e) => {
+          this.#options.log?.(`listener ${config.name}: ${(e as Error).message}`);
+          return new Response(null, { status: 500, headers: { server: "istio-envoy" } });
+        },
+      }, createHttpHandler({ current: this.#options.current, port: config.port, routeName: `http.${config.port}` }));
+      return { config, server, abort, state: { ...base, state: "listening" } };
+    } catch (e) {
+      const error = (e as Error).message;
+      this.#options.log?.(`listener ${config.name}: cannot listen on ${address}:${boundPort}: ${error}`);
+      return { config, state: { ...base, state: "failed", error } };
+    }
+  }
+
+  async #close(name: string, open: Open): Promise<void> {
+    this.#open.delete(name);
+    if (!open.server) return;
+    let timer: number | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        open.abort?.abort();
+        resolve();
+      }, DRAIN_MS);
+    });
+    await Promise.race([open.server.shutdown(), deadline]);
+    clearTimeout(timer);
+    this.#options.log?.(`listener ${name} closed`);
+  }
+}
