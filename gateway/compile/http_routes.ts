@@ -194,7 +194,7 @@ function buildDelegatedRoutes(
   ctx: RouteBuildContext,
 ): RouteEntry[] {
   const ref = rootRule.delegate!;
-  const delegate = ctx.delegate(ref.namespace ?? root.meta.namespace, ref.name);
+  const delegate = ctx.delegate(ref.namespace ?? root.meta.namespace, ref.name ?? "");
   if (!delegate) {
     ctx.warnings.push(resourceDiagnostic(
       root.meta,

@@ -84,7 +84,7 @@ export interface WeightedCluster {
 export type RouteAction =
   | { readonly kind: "route"; readonly clusters: readonly WeightedCluster[]; readonly totalWeight: number }
   | { readonly kind: "redirect"; readonly redirect: HTTPRedirect; readonly status: number }
-  | { readonly kind: "directResponse"; readonly status: number; readonly body?: Uint8Array };
+  | { readonly kind: "directResponse"; readonly status: number; readonly body?: Uint8Array<ArrayBuffer> };
 
 /** A mirror target with the share of requests copied to it (0-100). */
 export interface MirrorTarget {

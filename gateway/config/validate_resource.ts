@@ -51,7 +51,7 @@ export function validateResource(
   }
   if (value.spec === null) report(["spec"], 'must be of type object: "null"');
   const rawSpec = value.spec ?? {};
-  const parsed = kind.schema.safeParse(rawSpec);
+  const parsed = kind.schema.safeParse(rawSpec, { reportInput: true });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) reportIssue(issue, report);
     return undefined;

@@ -110,7 +110,7 @@ export class ListenerManager {
   async #close(name: string, open: Open): Promise<void> {
     this.#open.delete(name);
     if (!open.server) return;
-    let timer: number | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
         open.abort?.abort();

@@ -3,21 +3,22 @@
  * the admin and Prometheus ports.
  * @module
  */
-import { Gauge, Registry } from "prom-client";
+import { Counter, Gauge, Registry } from "prom-client";
 import type { ConfigManager } from "./config_manager.ts";
 import type { ListenerManager } from "./listener_manager.ts";
 
 /** Creates the registry whose collectors read the managers' state at scrape time. */
 export function createGatewayMetrics(config: ConfigManager, listeners: ListenerManager): Registry {
   const registry = new Registry();
-  new Gauge({
+  new Counter({
     name: "portcullis_config_reloads_total",
     help: "Config loads by result (success: a new snapshot serves; failure: rejected, last good config kept).",
     labelNames: ["result"],
     registers: [registry],
     collect() {
-      this.set({ result: "success" }, config.reloadCounts.success);
-      this.set({ result: "failure" }, config.reloadCounts.failure);
+      this.reset();
+      this.inc({ result: "success" }, config.reloadCounts.success);
+      this.inc({ result: "failure" }, config.reloadCounts.failure);
     },
   });
   new Gauge({

@@ -33,7 +33,7 @@ export async function watchConfigPaths(
     }
   }
   const watcher = Deno.watchFs([...dirs], { recursive: true });
-  let timer: number | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   (async () => {
     try {
       for await (const _event of watcher) {

@@ -7,7 +7,7 @@ import type { FieldPath } from "../diagnostics.ts";
 import type { RuleContext } from "../kind.ts";
 import { istioRegexError } from "../schema/regex.ts";
 import type { StringMatch } from "../schema/common.ts";
-import { istioFqdnError, istioWildcardDomainError, isIstioDns1123Label, labelErrors } from "./host_rules.ts";
+import { isIstioDns1123Label, istioFqdnError, istioWildcardDomainError, labelErrors } from "./host_rules.ts";
 import type { Destination } from "./virtual_service.ts";
 
 /** The reserved gateway name that stands for every sidecar of the mesh. */
@@ -109,7 +109,12 @@ export function validateWeightedDestinations(
 }
 
 /** istiod's `validateStringMatch`: a `prefix` must not be empty and a `regex` must be valid RE2. */
-export function validateStringMatch(m: StringMatch | undefined, where: string, at: FieldPath, ctx: RuleContext): void {
+export function validateStringMatch(
+  m: StringMatch | undefined,
+  where: string,
+  at: FieldPath,
+  ctx: RuleContext,
+): void {
   if (m?.prefix === "") {
     ctx.report([...at, "prefix"], `${JSON.stringify(where)}: prefix string match should not be empty`);
     return;

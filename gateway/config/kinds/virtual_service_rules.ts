@@ -16,7 +16,12 @@ import {
   validateSourceLabels,
   validateWeightedDestinations,
 } from "./route_rules.ts";
-import type { L4MatchAttributes, TLSMatchAttributes, TLSRoute, VirtualServiceSpec } from "./virtual_service.ts";
+import type {
+  L4MatchAttributes,
+  TLSMatchAttributes,
+  TLSRoute,
+  VirtualServiceSpec,
+} from "./virtual_service.ts";
 
 /** The annotation istiod sets on VirtualServices it generates from Gateway API routes. */
 const ROUTE_SEMANTICS_ANNOTATION = "internal.istio.io/route-semantics";
@@ -27,9 +32,15 @@ export function validateVirtualService(spec: VirtualServiceSpec, ctx: RuleContex
   const gateways = spec.gateways ?? [];
   const isDelegate = hosts.length === 0;
   if (isDelegate) {
-    if (gateways.length > 0) ctx.report(["gateways"], "delegate virtual service must have no gateways specified");
-    if ((spec.tls?.length ?? 0) > 0) ctx.report(["tls"], "delegate virtual service must have no tls route specified");
-    if ((spec.tcp?.length ?? 0) > 0) ctx.report(["tcp"], "delegate virtual service must have no tcp route specified");
+    if (gateways.length > 0) {
+      ctx.report(["gateways"], "delegate virtual service must have no gateways specified");
+    }
+    if ((spec.tls?.length ?? 0) > 0) {
+      ctx.report(["tls"], "delegate virtual service must have no tls route specified");
+    }
+    if ((spec.tcp?.length ?? 0) > 0) {
+      ctx.report(["tcp"], "delegate virtual service must have no tcp route specified");
+    }
   }
   const gatewaySemantics = ctx.meta.annotations[ROUTE_SEMANTICS_ANNOTATION] === "gateway";
 
@@ -102,7 +113,10 @@ function validateHosts(
         allValid = false;
       }
     } else if (appliesToMesh && h === "*") {
-      ctx.report(["hosts", i], "wildcard host * is not allowed for virtual services bound to the mesh gateway");
+      ctx.report(
+        ["hosts", i],
+        "wildcard host * is not allowed for virtual services bound to the mesh gateway",
+      );
       allValid = false;
     }
   });
@@ -132,10 +146,14 @@ function gatewayBoundDomainError(sni: boolean, domain: string): string | undefin
   const hostname = trim(parts[3]);
   const q = JSON.stringify;
   if (!/[0-9]/.test(port)) {
-    return `domain name ${q(domain)} invalid (label ${q(port)} invalid). should follow ${OUTBOUND_SNI_FORMAT} format`;
+    return `domain name ${q(domain)} invalid (label ${
+      q(port)
+    } invalid). should follow ${OUTBOUND_SNI_FORMAT} format`;
   }
   if (!/[a-zA-Z]/.test(hostname)) {
-    return `domain name ${q(domain)} invalid (label ${q(hostname)} invalid). should follow ${OUTBOUND_SNI_FORMAT} format`;
+    return `domain name ${q(domain)} invalid (label ${
+      q(hostname)
+    } invalid). should follow ${OUTBOUND_SNI_FORMAT} format`;
   }
   return undefined;
 }
@@ -147,13 +165,20 @@ function validateTLSRoute(
   ctx: RuleContext,
   gatewaySemantics: boolean,
 ): void {
-  if (route.match.length === 0) ctx.report([...at, "match"], "TLS route must have at least one match condition");
+  if (route.match.length === 0) {
+    ctx.report([...at, "match"], "TLS route must have at least one match condition");
+  }
   route.match.forEach((m, j) => validateTLSMatch(m, spec, [...at, "match", j], ctx));
   if ((route.route?.length ?? 0) === 0) ctx.report(at, "TLS route is required");
   validateWeightedDestinations(route.route, [...at, "route"], ctx, gatewaySemantics);
 }
 
-function validateTLSMatch(m: TLSMatchAttributes, spec: VirtualServiceSpec, at: FieldPath, ctx: RuleContext): void {
+function validateTLSMatch(
+  m: TLSMatchAttributes,
+  spec: VirtualServiceSpec,
+  at: FieldPath,
+  ctx: RuleContext,
+): void {
   if (m.sniHosts.length === 0) ctx.report([...at, "sniHosts"], "TLS match must have at least one SNI host");
   m.sniHosts.forEach((sni, k) => validateSniHost(sni, spec, [...at, "sniHosts", k], ctx));
   validateL4Match(m, at, ctx);
@@ -165,7 +190,9 @@ function validateSniHost(sni: string, spec: VirtualServiceSpec, at: FieldPath, c
     if (isIpAddress(sni)) {
       ctx.report(
         at,
-        `using an IP address (${JSON.stringify(sni)}) goes against SNI spec and most clients do not support this`,
+        `using an IP address (${
+          JSON.stringify(sni)
+        }) goes against SNI spec and most clients do not support this`,
         "warning",
       );
     } else ctx.report(at, err);
@@ -199,7 +226,9 @@ function validateL4Match(m: L4MatchAttributes | TLSMatchAttributes, at: FieldPat
 export function hostMatches(a: string, b: string): boolean {
   const aWild = a.startsWith("*");
   const bWild = b.startsWith("*");
-  if (aWild && bWild) return a.length < b.length ? b.slice(1).endsWith(a.slice(1)) : a.slice(1).endsWith(b.slice(1));
+  if (aWild && bWild) {
+    return a.length < b.length ? b.slice(1).endsWith(a.slice(1)) : a.slice(1).endsWith(b.slice(1));
+  }
   if (aWild) return b.endsWith(a.slice(1));
   if (bWild) return a.endsWith(b.slice(1));
   return a === b;

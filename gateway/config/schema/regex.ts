@@ -31,7 +31,9 @@ export function istioRegexError(pattern: string, where: string): string | undefi
   }
   const err = re2Error(pattern);
   if (err === undefined) return undefined;
-  return `${JSON.stringify(where)}: ${err}; Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)`;
+  return `${
+    JSON.stringify(where)
+  }: ${err}; Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)`;
 }
 
 const encoder = new TextEncoder();

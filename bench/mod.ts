@@ -1,0 +1,15 @@
+/**
+ * `deno task bench`: runs every benchmark script in this folder, one after another.
+ * @module
+ */
+const SCRIPTS = ["config_compile.ts"];
+
+for (const script of SCRIPTS) {
+  console.log(`== ${script}`);
+  const { code } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL(script, import.meta.url).pathname],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (code !== 0) Deno.exit(code);
+}

@@ -1,0 +1,63 @@
+/**
+ * Test helpers for real sockets on 127.0.0.1: free ports, upstream servers, polling.
+ * @module
+ */
+
+/** A port that was free a moment ago on 127.0.0.1. */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** A running test upstream. */
+export interface TestUpstream {
+  readonly port: number;
+  /** Requests received, in order. */
+  readonly requests: { method: string; path: string; headers: Headers }[];
+  close(): Promise<void>;
+}
+
+/** Starts an upstream on 127.0.0.1 answering with `name` (or a custom handler). */
+export function startUpstream(
+  name: string,
+  handler?: (req: Request) => Response | Promise<Response>,
+): TestUpstream {
+  const requests: TestUpstream["requests"] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    const url = new URL(req.url);
+    requests.push({ method: req.method, path: url.pathname + url.search, headers: req.headers });
+    if (handler) return await handler(req);
+    await req.body?.cancel();
+    return new Response(name, { headers: { "x-upstream": name } });
+  });
+  return {
+    port: server.addr.port,
+    requests,
+    close: () => server.shutdown(),
+  };
+}
+
+/** Retries `probe` until it returns true or `timeoutMs` passes; returns whether it succeeded. */
+export async function eventually(probe: () => Promise<boolean>, timeoutMs = 5000, stepMs = 50): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if (await probe()) return true;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+  return false;
+}
+
+/** GET (or any method) and read the body as text. */
+export async function fetchText(
+  url: string,
+  init?: RequestInit,
+): Promise<{ status: number; headers: Headers; body: string }> {
+  const res = await fetch(url, { redirect: "manual", ...init });
+  return { status: res.status, headers: res.headers, body: await res.text() };
+}
