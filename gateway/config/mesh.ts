@@ -148,8 +148,16 @@ export type OtherProviderType =
 
 /** One `extensionProviders[]` entry: its name, which provider it is, and that provider's settings. */
 export type ExtensionProvider =
-  | { readonly name: string; readonly type: "envoyExtAuthzHttp"; readonly envoyExtAuthzHttp: EnvoyExtAuthzHttpProvider }
-  | { readonly name: string; readonly type: "envoyExtAuthzGrpc"; readonly envoyExtAuthzGrpc: EnvoyExtAuthzGrpcProvider }
+  | {
+    readonly name: string;
+    readonly type: "envoyExtAuthzHttp";
+    readonly envoyExtAuthzHttp: EnvoyExtAuthzHttpProvider;
+  }
+  | {
+    readonly name: string;
+    readonly type: "envoyExtAuthzGrpc";
+    readonly envoyExtAuthzGrpc: EnvoyExtAuthzGrpcProvider;
+  }
   | { readonly name: string; readonly type: "zipkin"; readonly zipkin: ZipkinProvider }
   | { readonly name: string; readonly type: "opentelemetry"; readonly opentelemetry: OpenTelemetryProvider }
   | {
@@ -157,7 +165,11 @@ export type ExtensionProvider =
     readonly type: "envoyFileAccessLog";
     readonly envoyFileAccessLog: EnvoyFileAccessLogProvider;
   }
-  | { readonly name: string; readonly type: OtherProviderType; readonly config: Readonly<Record<string, unknown>> };
+  | {
+    readonly name: string;
+    readonly type: OtherProviderType;
+    readonly config: Readonly<Record<string, unknown>>;
+  };
 
 /** The part of `defaultConfig` (ProxyConfig) a gateway uses. */
 export interface ProxyConfig {
@@ -228,36 +240,42 @@ const BUILTIN_PROVIDERS: readonly ExtensionProvider[] = [
 ];
 
 /** Istio's defaults (mesh.go `DefaultMeshConfig`), as a gateway sees them with no `--mesh` file. */
-export const DEFAULT_MESH_CONFIG: MeshConfig = deepFreeze({
-  outboundTrafficPolicy: { mode: "ALLOW_ANY" },
-  pathNormalization: { normalization: "BASE" },
-  defaultHttpRetryPolicy: { attempts: 2, retryOn: DEFAULT_RETRY_ON },
-  extensionProviders: BUILTIN_PROVIDERS,
-  defaultProviders: { metrics: [], tracing: [], accessLogging: [] },
-  accessLogFile: "",
-  accessLogFormat: "",
-  accessLogEncoding: "TEXT",
-  enableTracing: true,
-  trustDomain: "cluster.local",
-  trustDomainAliases: [],
-  rootNamespace: "istio-system",
-  connectTimeout: "10s",
-  protocolDetectionTimeout: "0s",
-  dnsRefreshRate: "60s",
-  defaultServiceExportTo: ["*"],
-  defaultVirtualServiceExportTo: ["*"],
-  defaultDestinationRuleExportTo: ["*"],
-  ingressClass: "istio",
-  ingressService: "istio-ingressgateway",
-  ingressControllerMode: "STRICT",
-  ingressSelector: "",
-  defaultConfig: {
-    gatewayTopology: { numTrustedProxies: 0, forwardClientCertDetails: "SANITIZE_SET", proxyProtocol: false },
-    tracing: { sampling: 1 },
+export const DEFAULT_MESH_CONFIG: MeshConfig = deepFreeze(
+  {
+    outboundTrafficPolicy: { mode: "ALLOW_ANY" },
+    pathNormalization: { normalization: "BASE" },
+    defaultHttpRetryPolicy: { attempts: 2, retryOn: DEFAULT_RETRY_ON },
+    extensionProviders: BUILTIN_PROVIDERS,
+    defaultProviders: { metrics: [], tracing: [], accessLogging: [] },
+    accessLogFile: "",
+    accessLogFormat: "",
+    accessLogEncoding: "TEXT",
+    enableTracing: true,
+    trustDomain: "cluster.local",
+    trustDomainAliases: [],
+    rootNamespace: "istio-system",
+    connectTimeout: "10s",
+    protocolDetectionTimeout: "0s",
+    dnsRefreshRate: "60s",
+    defaultServiceExportTo: ["*"],
+    defaultVirtualServiceExportTo: ["*"],
+    defaultDestinationRuleExportTo: ["*"],
+    ingressClass: "istio",
+    ingressService: "istio-ingressgateway",
+    ingressControllerMode: "STRICT",
+    ingressSelector: "",
+    defaultConfig: {
+      gatewayTopology: {
+        numTrustedProxies: 0,
+        forwardClientCertDetails: "SANITIZE_SET",
+        proxyProtocol: false,
+      },
+      tracing: { sampling: 1 },
+      other: {},
+    },
     other: {},
-  },
-  other: {},
-} satisfies MeshConfig);
+  } satisfies MeshConfig,
+);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Schemas: only the fields Portcullis uses are typed; the names of the other known fields are registered beside
@@ -590,7 +608,14 @@ class Context {
 
   report(severity: Severity, path: FieldPath, message: string, atKey = false): void {
     const at = this.source.locate(rawPath(this.source.raw, path), atKey);
-    this.out.push({ severity, file: this.file, ...at, resource: "MeshConfig", path: formatPath(path), message });
+    this.out.push({
+      severity,
+      file: this.file,
+      ...at,
+      resource: "MeshConfig",
+      path: formatPath(path),
+      message,
+    });
   }
 
   other(path: FieldPath): Record<string, unknown> {
@@ -655,7 +680,14 @@ function findMeshSource(file: string, text: string, out: Diagnostic[]): Source |
     return undefined;
   }
   const fail = (path: FieldPath, message: string, atKey = false) => {
-    out.push({ severity: "error", file, ...doc.position(path, atKey), resource: "", path: formatPath(path), message });
+    out.push({
+      severity: "error",
+      file,
+      ...doc.position(path, atKey),
+      resource: "",
+      path: formatPath(path),
+      message,
+    });
     return undefined;
   };
   const noteUnused = (path: FieldPath, what: string) => {
@@ -680,7 +712,9 @@ function findMeshSource(file: string, text: string, out: Diagnostic[]): Source |
   if (value.kind === "ConfigMap") {
     const data = value.data;
     if (!isPlainObject(data) || !("mesh" in data)) return fail(["data"], "ConfigMap has no data.mesh");
-    for (const key of Object.keys(data)) if (key !== "mesh") noteUnused(["data", key], `ConfigMap key ${key}`);
+    for (const key of Object.keys(data)) {
+      if (key !== "mesh") noteUnused(["data", key], `ConfigMap key ${key}`);
+    }
     const meshText = data.mesh;
     if (typeof meshText !== "string") {
       return fail(["data", "mesh"], "data.mesh must be a string holding the MeshConfig YAML");
@@ -862,7 +896,9 @@ function defaultRetry(input: MeshInput, ctx: Context): HttpRetryPolicy {
     retryOn: p.retryOn ? p.retryOn : DEFAULT_RETRY_ON,
     ...(p.perTryTimeout !== undefined ? { perTryTimeout: p.perTryTimeout } : {}),
     ...(p.retryRemoteLocalities !== undefined ? { retryRemoteLocalities: p.retryRemoteLocalities } : {}),
-    ...(p.retryIgnorePreviousHosts !== undefined ? { retryIgnorePreviousHosts: p.retryIgnorePreviousHosts } : {}),
+    ...(p.retryIgnorePreviousHosts !== undefined
+      ? { retryIgnorePreviousHosts: p.retryIgnorePreviousHosts }
+      : {}),
     ...(p.backoff !== undefined ? { backoff: p.backoff } : {}),
   };
 }
@@ -896,12 +932,18 @@ function extensionProviders(list: ProviderInput[], ctx: Context): ExtensionProvi
     }
     const name = p.name ?? "";
     if (name === "") {
-      ctx.report("warning", [...at, "name"], "empty extension provider name: the provider cannot be referenced");
+      ctx.report(
+        "warning",
+        [...at, "name"],
+        "empty extension provider name: the provider cannot be referenced",
+      );
     } else if (seen.has(name)) {
       ctx.report(
         "warning",
         [...at, "name"],
-        `duplicate extension provider name ${name}: it replaces extensionProviders[${seen.get(name)}] (as Istio does)`,
+        `duplicate extension provider name ${name}: it replaces extensionProviders[${
+          seen.get(name)
+        }] (as Istio does)`,
       );
     }
     seen.set(name, i);
@@ -946,7 +988,11 @@ function validateProvider(p: ExtensionProvider, at: FieldPath, ctx: Context): vo
   const body = "config" in p ? p.config : (p as unknown as Record<string, Record<string, unknown>>)[p.type];
   const where = [...at, p.type];
   const warn = (field: string | undefined, message: string) =>
-    ctx.report("warning", field ? [...where, field] : where, `invalid extension provider ${p.name}: ${message}`);
+    ctx.report(
+      "warning",
+      field ? [...where, field] : where,
+      `invalid extension provider ${p.name}: ${message}`,
+    );
   const checkServicePort = () => {
     const service = typeof body.service === "string" ? body.service : "";
     const serviceError = validateProviderService(service);
@@ -995,9 +1041,63 @@ function validateProvider(p: ExtensionProvider, at: FieldPath, ctx: Context): vo
 
 /** Envoy `type.v3.StatusCode` values (statusOnError must be one of them). */
 const ENVOY_STATUS_CODES = new Set([
-  0, 100, 200, 201, 202, 203, 204, 205, 206, 207, 208, 226, 300, 301, 302, 303, 304, 305, 307, 308, 400, 401, 402,
-  403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414, 415, 416, 417, 421, 422, 423, 424, 426, 428, 429, 431,
-  500, 501, 502, 503, 504, 505, 506, 507, 508, 510, 511,
+  0,
+  100,
+  200,
+  201,
+  202,
+  203,
+  204,
+  205,
+  206,
+  207,
+  208,
+  226,
+  300,
+  301,
+  302,
+  303,
+  304,
+  305,
+  307,
+  308,
+  400,
+  401,
+  402,
+  403,
+  404,
+  405,
+  406,
+  407,
+  408,
+  409,
+  410,
+  411,
+  412,
+  413,
+  414,
+  415,
+  416,
+  417,
+  421,
+  422,
+  423,
+  424,
+  426,
+  428,
+  429,
+  431,
+  500,
+  501,
+  502,
+  503,
+  504,
+  505,
+  506,
+  507,
+  508,
+  510,
+  511,
 ]);
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -1013,7 +1113,9 @@ function validateLabels(domain: string): string | undefined {
   const parts = domain.split(".");
   const tld = parts[parts.length - 1];
   if (/^[+-]?\d+$/.test(tld)) {
-    return `domain name ${JSON.stringify(domain)} invalid (top level domain ${JSON.stringify(tld)} cannot be all-numeric)`;
+    return `domain name ${JSON.stringify(domain)} invalid (top level domain ${
+      JSON.stringify(tld)
+    } cannot be all-numeric)`;
   }
   for (let i = 0; i < parts.length; i++) {
     if (i === parts.length - 1 && parts[i] === "") return undefined;
@@ -1063,9 +1165,14 @@ function validateProviderService(service: string): string | undefined {
 function validateMesh(mesh: MeshConfig, input: MeshInput, ctx: Context): void {
   if (input.connectTimeout !== undefined) {
     const ms = parseDuration(input.connectTimeout) ?? 0;
-    if (ms < 1) ctx.report("error", ["connectTimeout"], "invalid connect timeout: duration must be greater than 1ms");
-    else if (!Number.isInteger(ms)) {
-      ctx.report("error", ["connectTimeout"], "invalid connect timeout: only durations to ms precision are supported");
+    if (ms < 1) {
+      ctx.report("error", ["connectTimeout"], "invalid connect timeout: duration must be greater than 1ms");
+    } else if (!Number.isInteger(ms)) {
+      ctx.report(
+        "error",
+        ["connectTimeout"],
+        "invalid connect timeout: only durations to ms precision are supported",
+      );
     } else if (ms > 3_600_000) {
       ctx.report(
         "error",
@@ -1089,7 +1196,11 @@ function validateMesh(mesh: MeshConfig, input: MeshInput, ctx: Context): void {
   (input.trustDomainAliases ?? []).forEach((alias, i) => {
     const err = validateTrustDomain(alias);
     if (err) {
-      ctx.report("error", ["trustDomainAliases", i], `trustDomainAliases[${i}], domain \`${alias}\` : ${err}`);
+      ctx.report(
+        "error",
+        ["trustDomainAliases", i],
+        `trustDomainAliases[${i}], domain \`${alias}\` : ${err}`,
+      );
     }
   });
   const names = new Set(mesh.extensionProviders.map((p) => p.name));

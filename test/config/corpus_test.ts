@@ -81,7 +81,10 @@ Deno.test("corpus: CRD fixtures *-valid.yaml of the kinds Portcullis reads are a
         const errors = errorLines(result.diagnostics);
         assert.deepEqual(errors, [], `expected no errors:\n${errors.join("\n")}`);
         const loaded = Object.values(result.config).flat().length;
-        assert.ok(loaded >= 1, `the resource was not loaded:\n${result.diagnostics.map(formatDiagnostic).join("\n")}`);
+        assert.ok(
+          loaded >= 1,
+          `the resource was not loaded:\n${result.diagnostics.map(formatDiagnostic).join("\n")}`,
+        );
       });
     }
   }
@@ -102,7 +105,9 @@ Deno.test("corpus: CRD fixtures *-invalid.yaml of the kinds Portcullis reads are
         assert.ok(errors.length > 0, `expected an error containing ${JSON.stringify(expected)}; got none`);
         assert.ok(
           errors.some((d) => errorRenderings(d).some((s) => s.includes(expected))),
-          `expected an error containing ${JSON.stringify(expected)}; got:\n${errors.map(formatDiagnostic).join("\n")}`,
+          `expected an error containing ${JSON.stringify(expected)}; got:\n${
+            errors.map(formatDiagnostic).join("\n")
+          }`,
         );
       });
     }

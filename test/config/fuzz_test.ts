@@ -9,7 +9,13 @@ import assert from "node:assert/strict";
 import { type Diagnostic, formatDiagnostic } from "../../gateway/config/diagnostics.ts";
 import { loadConfigTexts } from "../../gateway/config/load.ts";
 import { parseMeshConfig } from "../../gateway/config/mesh.ts";
-import { corpusAvailable, listCorpusYaml, MISSING_CORPUS, readCorpus, relativeToCorpus } from "../helpers/corpus.ts";
+import {
+  corpusAvailable,
+  listCorpusYaml,
+  MISSING_CORPUS,
+  readCorpus,
+  relativeToCorpus,
+} from "../helpers/corpus.ts";
 
 const SEED = Number(Deno.env.get("FUZZ_SEED") ?? 20260822);
 const ITERATIONS = Number(Deno.env.get("FUZZ_ITERATIONS") ?? 3000);
@@ -70,7 +76,20 @@ const ODD_SCALARS = [
   "1h2m3.5s",
 ];
 
-const UNICODE = ["\u0000", "\u0007", "\ufeff", "\u202e", "\u200b", "é", "漢", "🙂", "\ud800", "\udfff", "\r", "\t"];
+const UNICODE = [
+  "\u0000",
+  "\u0007",
+  "\ufeff",
+  "\u202e",
+  "\u200b",
+  "é",
+  "漢",
+  "🙂",
+  "\ud800",
+  "\udfff",
+  "\r",
+  "\t",
+];
 
 const ISTIO_KINDS = [
   "Gateway",
@@ -145,7 +164,13 @@ const MUTATORS: Record<string, Mutator> = {
     const ls = lines(t);
     const i = int(r, ls.length);
     const k = int(r, 4);
-    ls[i] = k === 0 ? ls[i].replace(/^ {1,2}/, "") : k === 1 ? "  " + ls[i] : k === 2 ? "\t" + ls[i] : " " + ls[i];
+    ls[i] = k === 0
+      ? ls[i].replace(/^ {1,2}/, "")
+      : k === 1
+      ? "  " + ls[i]
+      : k === 2
+      ? "\t" + ls[i]
+      : " " + ls[i];
     return ls.join("\n");
   },
   truncate(t, r) {
@@ -158,8 +183,10 @@ const MUTATORS: Record<string, Mutator> = {
   billionLaughs(t, r) {
     const k = int(r, 3);
     if (k === 0) return BILLION_LAUGHS + "---\n" + t;
-    if (k === 1) return t + "\n---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec:\n" +
-      BILLION_LAUGHS.split("\n").map((l) => "  " + l).join("\n") + "  servers: *g\n";
+    if (k === 1) {
+      return t + "\n---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec:\n" +
+        BILLION_LAUGHS.split("\n").map((l) => "  " + l).join("\n") + "  servers: *g\n";
+    }
     return "a: &a [*a]\n---\n" + t;
   },
   mergeKeys(t) {
@@ -175,7 +202,10 @@ const MUTATORS: Record<string, Mutator> = {
       : Array.from({ length: Math.min(depth, 300) }, (_, i) => " ".repeat(i + 2) + "a:").join("\n") + " 1";
     const ls = lines(t);
     const i = ls.findIndex((l) => /^spec:/.test(l));
-    if (i < 0 || k === 2) return t + "\n---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: x}\nspec:\n" + nested;
+    if (i < 0 || k === 2) {
+      return t + "\n---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: x}\nspec:\n" +
+        nested;
+    }
     ls.splice(i + 1, 0, "  servers: " + nested);
     return ls.join("\n");
   },
@@ -184,11 +214,18 @@ const MUTATORS: Record<string, Mutator> = {
   },
   apiVersionSwap(t, r) {
     const versions = ["v1", "v1beta1", "v1alpha3", "v2", "", "networking.istio.io", "/v1", "a/b/c"];
-    return t.replace(/^apiVersion: ([\w.]+\/)?\w+/m, (_m, g: string | undefined) => "apiVersion: " + (g ?? "") + pick(r, versions));
+    return t.replace(
+      /^apiVersion: ([\w.]+\/)?\w+/m,
+      (_m, g: string | undefined) => "apiVersion: " + (g ?? "") + pick(r, versions),
+    );
   },
   separators(t, r) {
     const ls = lines(t);
-    ls.splice(int(r, ls.length + 1), 0, pick(r, ["---", "...", "%YAML 1.2", "--- |", "--- !!map", "%TAG ! tag:x:"]));
+    ls.splice(
+      int(r, ls.length + 1),
+      0,
+      pick(r, ["---", "...", "%YAML 1.2", "--- |", "--- !!map", "%TAG ! tag:x:"]),
+    );
     return ls.join("\n");
   },
   duplicateKey(t, r) {
@@ -266,7 +303,8 @@ function badDiagnostic(diagnostics: readonly Diagnostic[], file: string): string
 /** Line-based delta debugging: drops lines while the same kind of problem persists. */
 function minimize(file: string, text: string, problem: string): string {
   const category = (p: string) =>
-    /^(loadConfigTexts|parseMeshConfig)( threw \w+|: badly formed|: bad severity|: internal)?/.exec(p)?.[0] ?? p;
+    /^(loadConfigTexts|parseMeshConfig)( threw \w+|: badly formed|: bad severity|: internal)?/.exec(p)?.[0] ??
+      p;
   const wanted = category(problem);
   const same = (t: string) => {
     const p = check(file, t);
@@ -311,7 +349,8 @@ Deno.test(`fuzz: ${ITERATIONS} corpus mutations never crash the loader (seed ${S
     }
   }
   const seconds = (performance.now() - started) / 1000;
-  assert.ok(seconds < 20, `fuzzing took ${seconds.toFixed(1)}s; keep it under 20s`);
+  // About 7s on a quiet machine; the guard only catches pathological slowness (say, a regex blow-up).
+  assert.ok(seconds < 60, `fuzzing took ${seconds.toFixed(1)}s`);
   assert.deepEqual(
     failures.map((f) =>
       `iteration ${f.iteration} (${f.file}; ${f.mutations.join(", ")}):\n${f.problem}\nminimized input:\n${
@@ -327,15 +366,20 @@ Deno.test("fuzz: hand-picked hostile inputs", async (t) => {
     "billion laughs": BILLION_LAUGHS,
     "self-referential alias": "a: &a [*a]\n",
     "deep flow sequence": "[".repeat(5000) + "]".repeat(5000),
-    "deep flow map in a spec": "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v}\nspec:\n  http: " +
+    "deep flow map in a spec":
+      "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v}\nspec:\n  http: " +
       "[{a: ".repeat(3000) + "1" + "}]".repeat(3000) + "\n",
     "NUL bytes": "apiVersion: v1\u0000\nkind: \u0000\n",
-    "lone surrogates": "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: \"\\ud800\"}\nspec: {}\n",
-    "BOM and CRLF": "\ufeffapiVersion: networking.istio.io/v1\r\nkind: Gateway\r\nmetadata: {name: g}\r\nspec: {servers: []}\r\n",
+    "lone surrogates":
+      'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: "\\ud800"}\nspec: {}\n',
+    "BOM and CRLF":
+      "\ufeffapiVersion: networking.istio.io/v1\r\nkind: Gateway\r\nmetadata: {name: g}\r\nspec: {servers: []}\r\n",
     "List of garbage": "apiVersion: v1\nkind: List\nitems: [1, null, [], {kind: List, items: {}}]\n",
-    "prototype keys": "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g, __proto__: {x: 1}}\n" +
+    "prototype keys":
+      "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g, __proto__: {x: 1}}\n" +
       "spec: {__proto__: {servers: []}, constructor: 1}\n",
-    "huge number": "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec:\n  servers:\n" +
+    "huge number":
+      "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec:\n  servers:\n" +
       "  - port: {number: 1e400, name: http, protocol: HTTP}\n    hosts: ['*']\n",
     "only a tag": "!!map\n",
     "only document markers": "---\n...\n---\n",

@@ -36,7 +36,10 @@ Deno.test("mesh: an empty file gives Istio's defaults", () => {
   assert.equal(d.outboundTrafficPolicy.mode, "ALLOW_ANY");
   assert.equal(d.pathNormalization.normalization, "BASE");
   assert.deepEqual(d.defaultHttpRetryPolicy, { attempts: 2, retryOn: DEFAULT_RETRY_ON });
-  assert.equal(DEFAULT_RETRY_ON, "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes");
+  assert.equal(
+    DEFAULT_RETRY_ON,
+    "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes",
+  );
   assert.equal(d.accessLogFile, "");
   assert.equal(d.accessLogFormat, "");
   assert.equal(d.accessLogEncoding, "TEXT");
@@ -89,11 +92,19 @@ Deno.test("mesh: istio.io tracing-sampling OpenTelemetry provider snippet (snake
 });
 
 Deno.test("mesh: analyzer mesh-config testdata loads (plain MeshConfig maps)", async () => {
-  const se = await loadMeshConfigFile(new URL("serviceentry-address-allocated-mesh-cfg.yaml", ANALYZER_TESTDATA).pathname);
+  const se = await loadMeshConfigFile(
+    new URL("serviceentry-address-allocated-mesh-cfg.yaml", ANALYZER_TESTDATA).pathname,
+  );
   assert.deepEqual(bySeverity(se, "error"), []);
   assert.deepEqual(se.mesh.defaultConfig.other, { proxyMetadata: { ISTIO_META_DNS_CAPTURE: "true" } });
-  assert.ok(bySeverity(se, "note").some((n) => n.includes("field defaultConfig.proxyMetadata is not used by Portcullis")));
-  const ls = await loadMeshConfigFile(new URL("telemetry-lightstep-meshconfig.yaml", ANALYZER_TESTDATA).pathname);
+  assert.ok(
+    bySeverity(se, "note").some((n) =>
+      n.includes("field defaultConfig.proxyMetadata is not used by Portcullis")
+    ),
+  );
+  const ls = await loadMeshConfigFile(
+    new URL("telemetry-lightstep-meshconfig.yaml", ANALYZER_TESTDATA).pathname,
+  );
   assert.deepEqual(bySeverity(ls, "error"), []);
   const lightstep = provider(ls, "lightstep");
   assert.ok(lightstep?.type === "lightstep");
@@ -131,13 +142,19 @@ data:
 });
 
 Deno.test("mesh: ConfigMap problems", () => {
-  assert.match(bySeverity(parse("apiVersion: v1\nkind: ConfigMap\ndata: {}\n"), "error")[0], /ConfigMap has no data\.mesh/);
+  assert.match(
+    bySeverity(parse("apiVersion: v1\nkind: ConfigMap\ndata: {}\n"), "error")[0],
+    /ConfigMap has no data\.mesh/,
+  );
   assert.match(
     bySeverity(parse("apiVersion: v1\nkind: ConfigMap\ndata:\n  mesh:\n    a: 1\n"), "error")[0],
     /data\.mesh must be a string/,
   );
   const badYaml = bySeverity(parse("kind: ConfigMap\ndata:\n  mesh: |\n    a: [1\n    b: 2\n"), "error");
-  assert.ok(badYaml.length > 0 && badYaml.every((e) => /^mesh\.yaml:\d+:\d+: error: /.test(e)), badYaml.join("\n"));
+  assert.ok(
+    badYaml.length > 0 && badYaml.every((e) => /^mesh\.yaml:\d+:\d+: error: /.test(e)),
+    badYaml.join("\n"),
+  );
   const quoted = parse('kind: ConfigMap\ndata:\n  mesh: "trustDomain: \\"\\""\n');
   assert.deepEqual(bySeverity(quoted, "error"), [
     "mesh.yaml:3:9: error: MeshConfig: trustDomain: trustDomain: empty domain name not allowed",
@@ -176,12 +193,18 @@ default_config:
 });
 
 Deno.test("mesh: pathNormalization DEFAULT means BASE; other values kept", () => {
-  assert.equal(parse("pathNormalization: {normalization: DEFAULT}").mesh.pathNormalization.normalization, "BASE");
+  assert.equal(
+    parse("pathNormalization: {normalization: DEFAULT}").mesh.pathNormalization.normalization,
+    "BASE",
+  );
   assert.equal(parse("pathNormalization: {}").mesh.pathNormalization.normalization, "BASE");
   for (const v of ["NONE", "BASE", "MERGE_SLASHES", "DECODE_AND_MERGE_SLASHES"]) {
     assert.equal(parse(`pathNormalization: {normalization: ${v}}`).mesh.pathNormalization.normalization, v);
   }
-  assert.match(bySeverity(parse("pathNormalization: {normalization: FULL}"), "error")[0], /Unsupported value: "FULL"/);
+  assert.match(
+    bySeverity(parse("pathNormalization: {normalization: FULL}"), "error")[0],
+    /Unsupported value: "FULL"/,
+  );
 });
 
 Deno.test("mesh: unused fields are notes, unknown fields warnings, both kept in other", () => {
@@ -214,7 +237,10 @@ defaultConfig:
     mixerCheckServer: "foo:9091",
     bogusField: 1,
   });
-  assert.deepEqual(r.mesh.defaultConfig.other, { proxyMetadata: { A: "b" }, discoveryAddress: "istiod:15012" });
+  assert.deepEqual(r.mesh.defaultConfig.other, {
+    proxyMetadata: { A: "b" },
+    discoveryAddress: "istiod:15012",
+  });
 });
 
 Deno.test("mesh: type errors are errors with file, line and column", () => {
@@ -236,8 +262,14 @@ trustDomainAliases: example.com
 });
 
 Deno.test("mesh: whole-file problems", () => {
-  assert.match(bySeverity(parse("- a\n- b\n"), "error")[0], /^mesh\.yaml:1:1: error: a mesh config must be a map/);
-  assert.match(bySeverity(parse("a: 1\n---\nb: 2\n"), "error")[0], /^mesh\.yaml:3:1: error: .*one YAML document/);
+  assert.match(
+    bySeverity(parse("- a\n- b\n"), "error")[0],
+    /^mesh\.yaml:1:1: error: a mesh config must be a map/,
+  );
+  assert.match(
+    bySeverity(parse("a: 1\n---\nb: 2\n"), "error")[0],
+    /^mesh\.yaml:3:1: error: .*one YAML document/,
+  );
   assert.match(bySeverity(parse("a: [1\n"), "error")[0], /^mesh\.yaml:\d+:\d+: error: invalid YAML/);
   assert.match(
     bySeverity(parse("apiVersion: networking.istio.io/v1\nkind: Gateway\nspec: {}\n"), "error")[0],
@@ -252,7 +284,10 @@ Deno.test("mesh: whole-file problems", () => {
 Deno.test("mesh: loadMeshConfigFile reports an unreadable file", async () => {
   const r = await loadMeshConfigFile("/nonexistent/mesh.yaml");
   assert.equal(r.diagnostics.length, 1);
-  assert.match(formatDiagnostic(r.diagnostics[0]), /^\/nonexistent\/mesh\.yaml:1:1: error: cannot read mesh config/);
+  assert.match(
+    formatDiagnostic(r.diagnostics[0]),
+    /^\/nonexistent\/mesh\.yaml:1:1: error: cannot read mesh config/,
+  );
   assert.deepEqual(r.mesh, DEFAULT_MESH_CONFIG);
 });
 
@@ -271,7 +306,10 @@ Deno.test("mesh: defaultHttpRetryPolicy", () => {
   const noAttempts = parse("defaultHttpRetryPolicy:\n  retryOn: 5xx,503\n");
   assert.equal(noAttempts.mesh.defaultHttpRetryPolicy.attempts, 0);
   assert.equal(noAttempts.mesh.defaultHttpRetryPolicy.retryOn, "5xx,503");
-  assert.match(bySeverity(noAttempts, "warning")[0], /attempts is not set, so it is 0 and retries are disabled/);
+  assert.match(
+    bySeverity(noAttempts, "warning")[0],
+    /attempts is not set, so it is 0 and retries are disabled/,
+  );
   assert.match(
     bySeverity(parse("defaultHttpRetryPolicy: {attempts: 2, perTryTimeout: soon}"), "error")[0],
     /defaultHttpRetryPolicy\.perTryTimeout: must be a valid duration/,
@@ -305,7 +343,10 @@ Deno.test("mesh: tracing sampling", () => {
   const over = parse("defaultConfig: {tracing: {sampling: 150}}");
   assert.equal(over.mesh.defaultConfig.tracing.sampling, 1);
   assert.match(bySeverity(over, "warning")[0], /sampling 150 is above 100; Istio uses 1 instead/);
-  assert.match(bySeverity(parse("defaultConfig: {tracing: {sampling: -1}}"), "error")[0], /between 0 and 100/);
+  assert.match(
+    bySeverity(parse("defaultConfig: {tracing: {sampling: -1}}"), "error")[0],
+    /between 0 and 100/,
+  );
   const zipkinTracer = parse("defaultConfig: {tracing: {zipkin: {address: 'zipkin:9411'}, sampling: 5}}");
   assert.deepEqual(bySeverity(zipkinTracer, "warning"), []);
   assert.equal(zipkinTracer.mesh.defaultConfig.tracing.sampling, 5);
@@ -384,7 +425,11 @@ defaultProviders:
   assert.deepEqual(otel.opentelemetry.http?.headers, [{ name: "x-api-key", envName: "API_KEY" }]);
   const zipkin = provider(r, "zipkin");
   assert.ok(zipkin?.type === "zipkin" && zipkin.zipkin.maxTagLength === 56);
-  assert.deepEqual(r.mesh.defaultProviders, { accessLogging: ["envoy"], tracing: ["otel"], metrics: ["prometheus"] });
+  assert.deepEqual(r.mesh.defaultProviders, {
+    accessLogging: ["envoy"],
+    tracing: ["otel"],
+    metrics: ["prometheus"],
+  });
 });
 
 Deno.test("mesh: extension provider problems", () => {
@@ -409,11 +454,13 @@ defaultProviders:
     'mesh.yaml:14:57: error: MeshConfig: extensionProviders[6].envoyExtAuthzGrpc.port: must be of type number: "9000"',
     "mesh.yaml:8:3: error: MeshConfig: extensionProviders[4]: an extension provider sets exactly one provider; found zipkin, datadog",
   ]);
-  const warnings = bySeverity(r, "warning").map((w) => w.replace(/^mesh\.yaml:\d+:\d+: warning: MeshConfig: /, ""));
+  const warnings = bySeverity(r, "warning").map((w) =>
+    w.replace(/^mesh\.yaml:\d+:\d+: warning: MeshConfig: /, "")
+  );
   assert.deepEqual(warnings, [
     "extensionProviders[0].envoyExtAuthzHttp.port: invalid extension provider a: port number 70000 must be in the range 1..65535",
     "extensionProviders[0].envoyExtAuthzHttp.statusOnError: invalid extension provider a: invalid statusOnError value abc",
-    "extensionProviders[0].envoyExtAuthzHttp.pathPrefix: invalid extension provider a: pathPrefix should begin with `/` but found \"check\"",
+    'extensionProviders[0].envoyExtAuthzHttp.pathPrefix: invalid extension provider a: pathPrefix should begin with `/` but found "check"',
     "extensionProviders[1].name: duplicate extension provider name a: it replaces extensionProviders[0] (as Istio does)",
     "extensionProviders[2].name: empty extension provider name: the provider cannot be referenced",
     "extensionProviders[3]: invalid extension provider none: no provider type is set",

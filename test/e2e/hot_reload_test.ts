@@ -120,7 +120,9 @@ Deno.test("hot reload: a request in flight finishes on the config it started wit
     const inFlight = fetchText(`http://127.0.0.1:${port}/slow`);
     assert.ok(await eventually(async () => slow.requests.length === 1));
     await writeAtomically(file, simpleConfig(port, b.port));
-    assert.ok(await eventually(async () => (await fetchText(`http://127.0.0.1:${port}/`)).body === "B"));
+    // Probing through the gateway would block on the slow upstream until the reload lands: watch the version.
+    assert.ok(await eventually(() => Promise.resolve(gw.config.current().version === 2)));
+    assert.equal((await fetchText(`http://127.0.0.1:${port}/`)).body, "B");
     release();
     const res = await inFlight;
     assert.equal(res.status, 200);

@@ -58,6 +58,6 @@ export async function fetchText(
   url: string,
   init?: RequestInit,
 ): Promise<{ status: number; headers: Headers; body: string }> {
-  const res = await fetch(url, { redirect: "manual", ...init });
+  const res = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(10_000), ...init });
   return { status: res.status, headers: res.headers, body: await res.text() };
 }

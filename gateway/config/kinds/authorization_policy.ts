@@ -6,10 +6,17 @@
 import { z } from "zod";
 import { defineKind } from "../kind.ts";
 import { validateAuthorizationPolicy } from "./authorization_policy_rules.ts";
-import { maxItems, oneSelectorKind, policySelector, targetReference, targetReferences } from "./policy_common.ts";
+import {
+  maxItems,
+  oneSelectorKind,
+  policySelector,
+  targetReference,
+  targetReferences,
+} from "./policy_common.ts";
 
 const strings = z.array(z.string()).optional();
-const serviceAccounts = maxItems(z.string().max(320, "Too long: may not be more than 320 bytes"), 16).optional();
+const serviceAccounts = maxItems(z.string().max(320, "Too long: may not be more than 320 bytes"), 16)
+  .optional();
 
 const source = z.strictObject({
   principals: strings,

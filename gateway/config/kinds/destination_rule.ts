@@ -113,7 +113,8 @@ const zoneAwareLbSetting = z.strictObject({
 });
 
 const loadBalancer = z.strictObject({
-  simple: z.enum(["UNSPECIFIED", "LEAST_CONN", "RANDOM", "PASSTHROUGH", "ROUND_ROBIN", "LEAST_REQUEST"]).optional(),
+  simple: z.enum(["UNSPECIFIED", "LEAST_CONN", "RANDOM", "PASSTHROUGH", "ROUND_ROBIN", "LEAST_REQUEST"])
+    .optional(),
   consistentHash: consistentHash.optional(),
   backendUtilization: z.strictObject({
     errorUtilizationPenaltyPercent: uint32.optional(),
@@ -198,14 +199,22 @@ const subset = z.strictObject({
 export const matchLabelsSelector = z.strictObject({
   matchLabels: z.record(
     z.string(),
-    z.string().max(63, { error: () => "Too long: may not be longer than 63" }).refine((v) => !v.includes("*"), {
-      message: celMessage("string", "wildcard not allowed in label value match"),
-    }),
+    z.string().max(63, { error: () => "Too long: may not be longer than 63" }).refine(
+      (v) => !v.includes("*"),
+      {
+        message: celMessage("string", "wildcard not allowed in label value match"),
+      },
+    ),
   ).superRefine((m, ctx) => {
     const keys = Object.keys(m);
-    if (keys.length > 4096) ctx.addIssue({ code: "custom", message: "Too many: must have at most 4096 items" });
+    if (keys.length > 4096) {
+      ctx.addIssue({ code: "custom", message: "Too many: must have at most 4096 items" });
+    }
     if (keys.some((k) => k.includes("*"))) {
-      ctx.addIssue({ code: "custom", message: celMessage("object", "wildcard not allowed in label key match") });
+      ctx.addIssue({
+        code: "custom",
+        message: celMessage("object", "wildcard not allowed in label key match"),
+      });
     }
     if (keys.some((k) => k.length === 0)) {
       ctx.addIssue({ code: "custom", message: celMessage("object", "key must not be empty") });

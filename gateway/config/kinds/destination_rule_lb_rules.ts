@@ -1,16 +1,89 @@
 /**
- * istiod's rules for a DestinationRule's locality and zone-aware load balancer settings
- * (`ValidateLocalityLbSetting`, `ValidateZoneAwareLbSetting`).
+ * istiod's rules for a DestinationRule's load balancer settings (`validateLoadBalancer`,
+ * `ValidateLocalityLbSetting`, `ValidateZoneAwareLbSetting`).
  * @module
  */
 import type { FieldPath } from "../diagnostics.ts";
 import type { RuleContext } from "../kind.ts";
 import type { LoadBalancerSettings, OutlierDetection } from "./destination_rule.ts";
+import { checkDuration } from "./destination_rule_pool_rules.ts";
 
 type LocalityLbSetting = NonNullable<LoadBalancerSettings["localityLbSetting"]>;
 type ZoneAwareLbSetting = NonNullable<LoadBalancerSettings["zoneAwareLbSetting"]>;
 
-const TOPOLOGY_LABELS = ["topology.kubernetes.io/region", "topology.kubernetes.io/zone", "topology.istio.io/subzone"];
+const TOPOLOGY_LABELS = [
+  "topology.kubernetes.io/region",
+  "topology.kubernetes.io/zone",
+  "topology.istio.io/subzone",
+];
+
+function isPrime(x: number): boolean {
+  if (x !== 0 && x < 4) return true;
+  if (x % 2 === 0) return false;
+  const limit = Math.floor(Math.sqrt(x));
+  for (let f = 3; f <= limit; f += 2) if (x % f === 0) return false;
+  return true;
+}
+
+/** istiod's `validateLoadBalancer`: consistent hash, maglev, locality, zone-aware and warmup settings. */
+export function validateLoadBalancer(
+  lb: LoadBalancerSettings | undefined,
+  outlier: OutlierDetection | undefined,
+  at: FieldPath,
+  ctx: RuleContext,
+): void {
+  if (!lb) return;
+  const ch = lb.consistentHash;
+  if (ch) {
+    const cat = [...at, "consistentHash"];
+    const cookie = ch.httpCookie;
+    if (cookie && cookie.name === "") {
+      ctx.report([...cat, "httpCookie", "name"], "name required for HttpCookie");
+    }
+    const attrNames = new Set<string>();
+    (cookie?.attributes ?? []).forEach((a, i) => {
+      const aat = [...cat, "httpCookie", "attributes", i, "name"];
+      if (a.name === "") ctx.report(aat, "cookie attribute name cannot be empty");
+      else if (attrNames.has(a.name)) ctx.report(aat, `duplicate cookie attribute name: ${a.name}`);
+      else attrNames.add(a.name);
+    });
+    if (ch.minimumRingSize) {
+      ctx.report(
+        [...cat, "minimumRingSize"],
+        "consistent hash MinimumRingSize is deprecated, use ConsistentHashLB's RingHash configuration instead",
+        "warning",
+      );
+      if (ch.ringHash || ch.maglev) {
+        ctx.report(cat, "only one of MinimumRingSize or Maglev/Ringhash can be specified");
+      }
+    }
+    if (ch.maglev) {
+      const size = ch.maglev.tableSize ?? 0;
+      const mat = [...cat, "maglev", "tableSize"];
+      if (size === 0) ctx.report(mat, "tableSize must be set for maglev");
+      if (size >= 5000011) ctx.report(mat, "tableSize must be less than 5000011 for maglev");
+      if (!isPrime(size)) ctx.report(mat, "tableSize must be a prime number for maglev");
+    }
+  }
+  if (lb.localityLbSetting && lb.zoneAwareLbSetting) {
+    ctx.report(at, "only one of localityLbSetting and zoneAwareLbSetting can be set");
+  }
+  validateLocalityLbSetting(lb.localityLbSetting, outlier, [...at, "localityLbSetting"], ctx);
+  validateZoneAwareLbSetting(lb.zoneAwareLbSetting, outlier, [...at, "zoneAwareLbSetting"], ctx);
+  const warm = lb.warmup;
+  if (warm) {
+    checkDuration(warm.duration, [...at, "warmup", "duration"], ctx);
+    if ((warm.minimumPercent ?? 0) > 100) {
+      ctx.report(
+        [...at, "warmup", "minimumPercent"],
+        "minimumPercent value should be less than or equal to 100",
+      );
+    }
+    if (warm.aggression != null && warm.aggression <= 0) {
+      ctx.report([...at, "warmup", "aggression"], "aggression should be greater than 0");
+    }
+  }
+}
 
 /** Checks `localityLbSetting`: distribute weights, failover regions and locality overlaps. */
 export function validateLocalityLbSetting(
@@ -100,7 +173,10 @@ export function validateZoneAwareLbSetting(
     const fat = [...at, "failover", i];
     if (from === to) ctx.report(fat, "zone aware lb failover settings must specify different regions");
     if (from.includes("/") || to.includes("/")) {
-      ctx.report(fat, "zone aware lb failover only specifies region; zone and subzone failover are handled automatically");
+      ctx.report(
+        fat,
+        "zone aware lb failover only specifies region; zone and subzone failover are handled automatically",
+      );
     }
     if (from.includes("*") || to.includes("*")) {
       ctx.report(fat, "zone aware lb failover region should not contain '*' wildcard");

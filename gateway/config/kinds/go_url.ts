@@ -33,7 +33,9 @@ function wrap(raw: string, r: GoUrlResult): GoUrlResult {
 }
 
 function parse(raw: string, viaRequest: boolean): GoUrlResult {
-  if (/[\x00-\x1f\x7f]/.test(raw)) return { ok: false, error: "net/url: invalid control character in URL" };
+  if ([...raw].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) {
+    return { ok: false, error: "net/url: invalid control character in URL" };
+  }
   if (raw === "" && viaRequest) return { ok: false, error: "empty url" };
   if (raw === "*") return { ok: true, scheme: "", host: "", port: "", opaque: "" };
   const schemed = splitScheme(raw);
@@ -63,7 +65,13 @@ function parse(raw: string, viaRequest: boolean): GoUrlResult {
   if (pathErr) return { ok: false, error: pathErr };
   const colon = host.lastIndexOf(":");
   const port = colon >= 0 && !host.slice(colon).includes("]") ? host.slice(colon + 1) : "";
-  return { ok: true, scheme, host: colon >= 0 && port !== "" ? host.slice(0, colon) : host, port, opaque: "" };
+  return {
+    ok: true,
+    scheme,
+    host: colon >= 0 && port !== "" ? host.slice(0, colon) : host,
+    port,
+    opaque: "",
+  };
 }
 
 function splitScheme(raw: string): { ok: true; scheme: string; rest: string } | { ok: false; error: string } {
@@ -90,7 +98,9 @@ function parseAuthority(authority: string): string | { ok: false; error: string 
   if (hostErr) return { ok: false, error: hostErr };
   if (at >= 0) {
     const userinfo = authority.slice(0, at);
-    if (!/^[A-Za-z0-9\-._:~!$&'()*+,;=%@]*$/.test(userinfo)) return { ok: false, error: "net/url: invalid userinfo" };
+    if (!/^[A-Za-z0-9\-._:~!$&'()*+,;=%@]*$/.test(userinfo)) {
+      return { ok: false, error: "net/url: invalid userinfo" };
+    }
     const err = unescapeError(userinfo, "userinfo");
     if (err) return { ok: false, error: err };
   }

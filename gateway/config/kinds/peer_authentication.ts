@@ -18,7 +18,9 @@ const portLevelMtls = z.record(z.string(), mtls).superRefine((ports, ctx) => {
   if (bad !== undefined) {
     ctx.addIssue({
       code: "custom",
-      message: `type conversion error from 'string' to 'int' (key ${JSON.stringify(bad)}) evaluating rule: ${PORT_RANGE}`,
+      message: `type conversion error from 'string' to 'int' (key ${
+        JSON.stringify(bad)
+      }) evaluating rule: ${PORT_RANGE}`,
     });
   } else if (keys.some((k) => Number(k) <= 0 || Number(k) > 65535)) {
     ctx.addIssue({ code: "custom", message: PORT_RANGE });

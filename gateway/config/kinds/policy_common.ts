@@ -77,7 +77,9 @@ export const policySelector = z.strictObject({
     }),
   ).superRefine((labels, ctx) => {
     const keys = Object.keys(labels);
-    if (keys.length > 4096) ctx.addIssue({ code: "custom", message: "Too many: must have at most 4096 items" });
+    if (keys.length > 4096) {
+      ctx.addIssue({ code: "custom", message: "Too many: must have at most 4096 items" });
+    }
     if (keys.some((k) => k.includes("*"))) {
       ctx.addIssue({ code: "custom", message: "wildcard not allowed in label key match" });
     }
@@ -113,7 +115,9 @@ export function oneSelectorKind(
   ctx: z.RefinementCtx,
 ): void {
   const set = [value.selector, value.targetRef, value.targetRefs].filter((v) => v !== undefined).length;
-  if (set > 1) ctx.addIssue({ code: "custom", message: "only one of targetRefs or selector can be set", path: [] });
+  if (set > 1) {
+    ctx.addIssue({ code: "custom", message: "only one of targetRefs or selector can be set", path: [] });
+  }
 }
 
 /** `istio.type.v1beta1.PortSelector` as the extension kinds use it: a required port number. */
@@ -193,7 +197,10 @@ export function validateDryRunAnnotation(ctx: RuleContext, action?: string): voi
   if (value === undefined) return;
   const { namespace, name } = ctx.meta;
   if (action === undefined) {
-    ctx.report([], `${namespace}/${name} has unsupported annotation ${DRY_RUN}, please remove the annotation`);
+    ctx.report(
+      [],
+      `${namespace}/${name} has unsupported annotation ${DRY_RUN}, please remove the annotation`,
+    );
   } else if (action !== "ALLOW" && action !== "DENY") {
     ctx.report(
       [],

@@ -31,7 +31,8 @@ const jwksUri = nonEmpty().max(2048, "Too long: may not be more than 2048 bytes"
   if (!full.ok) {
     ctx.addIssue({
       code: "custom",
-      message: `URL parse error during conversion from string: ${full.error} evaluating rule: ${JWKS_URI_SCHEME}`,
+      message:
+        `URL parse error during conversion from string: ${full.error} evaluating rule: ${JWKS_URI_SCHEME}`,
     });
   } else if (full.scheme !== "http" && full.scheme !== "https") {
     ctx.addIssue({ code: "custom", message: JWKS_URI_SCHEME });
@@ -132,7 +133,9 @@ function validateJwtRule(rule: JWTRule, at: FieldPath, ctx: RuleContext): void {
     }
   }
   rule.fromHeaders?.forEach((h, k) => {
-    if (h.name === "") ctx.report([...at, "fromHeaders", k, "name"], "location header name must be non-empty string");
+    if (h.name === "") {
+      ctx.report([...at, "fromHeaders", k, "name"], "location header name must be non-empty string");
+    }
   });
   rule.fromParams?.forEach((p, k) => {
     if (p === "") ctx.report([...at, "fromParams", k], "location query must be non-empty string");

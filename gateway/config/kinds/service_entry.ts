@@ -82,14 +82,20 @@ const servicePort = z.strictObject({
 const serviceEntrySpec = z.strictObject({
   hosts: z.array(
     z.string().refine((h) => h !== "*", { message: celMessage("string", "hostname cannot be wildcard") }),
-  ).min(1, { error: (iss) => `Invalid value: ${(iss.input as unknown[]).length}: should have at least 1 items` })
+  ).min(1, {
+    error: (iss) => `Invalid value: ${(iss.input as unknown[]).length}: should have at least 1 items`,
+  })
     .max(256, tooMany(256)),
   addresses: z.array(address).max(256, tooMany(256)).optional(),
   ports: z.array(servicePort).max(256, tooMany(256)).superRefine((ports, ctx) => {
     const names = new Set<string>();
     ports.forEach((p, i) => {
       if (names.has(p.name)) {
-        ctx.addIssue({ code: "custom", path: [i], message: `Duplicate value: ${JSON.stringify({ name: p.name })}` });
+        ctx.addIssue({
+          code: "custom",
+          path: [i],
+          message: `Duplicate value: ${JSON.stringify({ name: p.name })}`,
+        });
       }
       names.add(p.name);
     });

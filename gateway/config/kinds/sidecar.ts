@@ -15,13 +15,16 @@ const tlsVersion = z.enum(["TLS_AUTO", "TLSV1_0", "TLSV1_1", "TLSV1_2", "TLSV1_3
 /** An array of one or two items, as `credentialNames` and `tlsCertificates` allow. */
 function oneOrTwo<T extends z.ZodType>(item: T) {
   return z.array(item)
-    .min(1, { error: (iss) => `Invalid value: ${(iss.input as unknown[]).length}: should have at least 1 items` })
+    .min(1, {
+      error: (iss) => `Invalid value: ${(iss.input as unknown[]).length}: should have at least 1 items`,
+    })
     .max(2, { error: (iss) => `Too many: ${(iss.input as unknown[]).length}: must have at most 2 items` });
 }
 
 /** `ServerTLSSettings` as the Sidecar CRD serves it for ingress listeners. */
 const serverTls = z.strictObject({
-  mode: z.enum(["PASSTHROUGH", "SIMPLE", "MUTUAL", "AUTO_PASSTHROUGH", "ISTIO_MUTUAL", "OPTIONAL_MUTUAL"]).optional(),
+  mode: z.enum(["PASSTHROUGH", "SIMPLE", "MUTUAL", "AUTO_PASSTHROUGH", "ISTIO_MUTUAL", "OPTIONAL_MUTUAL"])
+    .optional(),
   serverCertificate: z.string().optional(),
   privateKey: z.string().optional(),
   caCertificates: z.string().optional(),
@@ -45,10 +48,16 @@ const serverTls = z.strictObject({
 }).superRefine((t, ctx) => {
   const cel = (message: string) => ctx.addIssue({ code: "custom", message: celMessage("object", message) });
   const has = (v: unknown) => (v !== undefined ? 1 : 0);
-  if (has(t.tlsCertificates) + has(t.credentialNames) > 1) cel("only one of credentialNames or tlsCertificates can be set");
-  if (has(t.credentialName) + has(t.credentialNames) > 1) cel("only one of credentialName or credentialNames can be set");
+  if (has(t.tlsCertificates) + has(t.credentialNames) > 1) {
+    cel("only one of credentialNames or tlsCertificates can be set");
+  }
+  if (has(t.credentialName) + has(t.credentialNames) > 1) {
+    cel("only one of credentialName or credentialNames can be set");
+  }
   // The CRD's third rule repeats the first (credentialNames with tlsCertificates) under another message.
-  if (has(t.credentialNames) + has(t.tlsCertificates) > 1) cel("only one of credentialName or tlsCertificates can be set");
+  if (has(t.credentialNames) + has(t.tlsCertificates) > 1) {
+    cel("only one of credentialName or tlsCertificates can be set");
+  }
 });
 
 const sidecarPort = z.strictObject({

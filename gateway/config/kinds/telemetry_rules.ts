@@ -16,13 +16,19 @@ export function validateTelemetry(spec: TelemetrySpec, ctx: RuleContext): void {
   spec.accessLogging?.forEach((log, i) => {
     if (log.filter !== undefined) {
       const err = celSyntaxError(log.filter.expression ?? "");
-      if (err) ctx.report(["accessLogging", i, "filter", "expression"], `must be a valid CEL expression, ${err}`);
+      if (err) {
+        ctx.report(["accessLogging", i, "filter", "expression"], `must be a valid CEL expression, ${err}`);
+      }
     }
     validateProviders(log.providers, ["accessLogging", i, "providers"], ctx);
   });
 }
 
-function validateProviders(providers: readonly { name: string }[] | undefined, at: FieldPath, ctx: RuleContext) {
+function validateProviders(
+  providers: readonly { name: string }[] | undefined,
+  at: FieldPath,
+  ctx: RuleContext,
+) {
   const k = providers?.findIndex((p) => p.name === "") ?? -1;
   if (k >= 0) ctx.report([...at, k, "name"], "providers.name may not be empty");
 }
@@ -36,10 +42,16 @@ function validateMetrics(spec: TelemetrySpec, ctx: RuleContext): void {
         if (name === "") ctx.report([...at, "tagOverrides"], "tagOverrides.name may not be empty", "warning");
         const operation = tag.operation ?? "UPSERT";
         if (operation === "UPSERT" && !tag.value) {
-          ctx.report([...at, "tagOverrides", name], "tagOverrides.value must be set when operation is UPSERT");
+          ctx.report(
+            [...at, "tagOverrides", name],
+            "tagOverrides.value must be set when operation is UPSERT",
+          );
         }
         if (operation === "REMOVE" && tag.value) {
-          ctx.report([...at, "tagOverrides", name], "tagOverrides.value may only be set when operation is UPSERT");
+          ctx.report(
+            [...at, "tagOverrides", name],
+            "tagOverrides.value may only be set when operation is UPSERT",
+          );
         }
       }
       if (o.match?.customMetric === "") {
@@ -60,7 +72,10 @@ function validateTracing(spec: TelemetrySpec, ctx: RuleContext): void {
     validateProviders(t.providers, [...at, "providers"], ctx);
     const pct = t.randomSamplingPercentage ?? 0;
     if (pct < 0 || pct > 100) {
-      ctx.report([...at, "randomSamplingPercentage"], "randomSamplingPercentage must be in range [0.0, 100.0]");
+      ctx.report(
+        [...at, "randomSamplingPercentage"],
+        "randomSamplingPercentage must be in range [0.0, 100.0]",
+      );
     }
     for (const [name, tag] of Object.entries(t.customTags ?? {})) {
       const here = [...at, "customTags", name];
@@ -95,7 +110,9 @@ export function celSyntaxError(expression: string): string | undefined {
         else if (quote.length === 1 && expression[j] === "\n") break;
         j++;
       }
-      if (!expression.startsWith(quote, j)) return `${at(i)}: token recognition error at: '${expression.slice(i)}'`;
+      if (!expression.startsWith(quote, j)) {
+        return `${at(i)}: token recognition error at: '${expression.slice(i)}'`;
+      }
       i = j + quote.length - 1;
     } else if (c in CLOSING) {
       stack.push({ ch: c, i });

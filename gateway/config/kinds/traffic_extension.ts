@@ -80,7 +80,9 @@ export type LuaConfig = z.output<typeof luaConfig>;
 /** istiod's `ValidateTrafficExtension`. */
 function validateTrafficExtension(spec: TrafficExtensionSpec, ctx: RuleContext): void {
   validateDryRunAnnotation(ctx);
-  if ((spec.wasm === undefined) === (spec.lua === undefined)) ctx.report([], "exactly one of wasm or lua must be set");
+  if ((spec.wasm === undefined) === (spec.lua === undefined)) {
+    ctx.report([], "exactly one of wasm or lua must be set");
+  }
   validatePolicyTargets(spec, ctx);
   if (spec.lua !== undefined) {
     if (spec.lua.inlineCode.length === 0) ctx.report(["lua", "inlineCode"], "lua.inlineCode cannot be empty");

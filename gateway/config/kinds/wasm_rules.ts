@@ -23,7 +23,8 @@ export const wasmUrl = nonEmpty().superRefine((url, ctx) => {
     if (!parsed.ok) {
       ctx.addIssue({
         code: "custom",
-        message: `URL parse error during conversion from string: ${parsed.error} evaluating rule: ${URL_SCHEME_MESSAGE}`,
+        message:
+          `URL parse error during conversion from string: ${parsed.error} evaluating rule: ${URL_SCHEME_MESSAGE}`,
       });
     } else if (!URL_SCHEMES.includes(parsed.scheme)) {
       ctx.addIssue({ code: "custom", message: URL_SCHEME_MESSAGE });
@@ -108,7 +109,10 @@ export function validateWasmModule(
     ctx.report([...at, "imagePullSecret"], "imagePullSecret field must be less than 253 characters long");
   }
   if ((m.pluginName?.length ?? 0) > 256) {
-    ctx.report([...at, "pluginName"], `pluginName field must be less than ${pluginNameLimit} characters long`);
+    ctx.report(
+      [...at, "pluginName"],
+      `pluginName field must be less than ${pluginNameLimit} characters long`,
+    );
   }
   validateVmConfig(m.vmConfig, [...at, "vmConfig"], ctx);
 }
@@ -141,7 +145,10 @@ export function validateMatchPorts(
   for (const [i, sel] of (match ?? []).entries()) {
     for (const [j, port] of (sel.ports ?? []).entries()) {
       if (port.number <= 0 || port.number > 65535) {
-        ctx.report(["match", i, "ports", j, "number"], `spec.Match[${i}].Ports[${j}] is out of range: ${port.number}`);
+        ctx.report(
+          ["match", i, "ports", j, "number"],
+          `spec.Match[${i}].Ports[${j}] is out of range: ${port.number}`,
+        );
         return;
       }
     }

@@ -6,7 +6,7 @@
 import type { z } from "zod";
 import { defineKind, type RuleContext } from "../kind.ts";
 import { workloadEntryBody } from "./service_entry.ts";
-import { validateWorkloadEntryBody } from "./service_entry_rules.ts";
+import { validateWorkloadEntryBody } from "./workload_entry_rules.ts";
 
 /** The WorkloadEntry kind. */
 export const workloadEntryKind = defineKind({

@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { type Diagnostic, formatDiagnostic, type Severity } from "../../../gateway/config/diagnostics.ts";
 import { loadConfigTexts } from "../../../gateway/config/load.ts";
 import { loadYaml } from "../../helpers/config.ts";
-import { corpusPath, errorLines, errorRenderings, splitFixture } from "../../helpers/corpus.ts";
+import {
+  corpusPath,
+  errorLines,
+  errorRenderings,
+  expandPlaceholders,
+  splitFixture,
+} from "../../helpers/corpus.ts";
 
 const CRDS = "istio-istio/pkg/config/validation/testdata/crds";
 
@@ -73,7 +79,7 @@ Deno.test("AuthorizationPolicy: dataset, samples and doc snippets load", async (
   for (const rel of files) {
     await t.step(rel, () => {
       // The doc's shell fills in $CLIENT_IP before kubectl sees the policy.
-      const text = Deno.readTextFileSync(corpusPath(rel)).replaceAll("$CLIENT_IP", "203.0.113.7");
+      const text = expandPlaceholders(Deno.readTextFileSync(corpusPath(rel)));
       const result = loadConfigTexts([{ file: rel, text }]);
       assert.deepEqual(errorLines(result.diagnostics), []);
       assert.ok(result.config.authorizationPolicies.length >= 1);
@@ -112,7 +118,11 @@ Deno.test("AuthorizationPolicy: CRD rules", async (t) => {
       "spec.rules[0].from[0].source",
       "Cannot set serviceAccounts with namespaces or principals",
     ],
-    ["selector: {matchLabels: {app: 'a*'}}", "spec.selector.matchLabels.app", "wildcard not allowed in label value match"],
+    [
+      "selector: {matchLabels: {app: 'a*'}}",
+      "spec.selector.matchLabels.app",
+      "wildcard not allowed in label value match",
+    ],
     [
       "targetRef: {kind: Service, name: s, namespace: other}",
       "spec.targetRef.namespace",
@@ -147,13 +157,29 @@ Deno.test("AuthorizationPolicy: webhook rules", async (t) => {
       "spec.rules[0].when[0].key",
       "request.auth.claims[iss] is currently not supported with CUSTOM action",
     ],
-    ["provider: {name: ext}\nrules: [{}]", "spec.provider", "`provider` must not be with non CUSTOM action, found ALLOW"],
+    [
+      "provider: {name: ext}\nrules: [{}]",
+      "spec.provider",
+      "`provider` must not be with non CUSTOM action, found ALLOW",
+    ],
     ["action: DENY\nrules: []", "spec.action", `DENY action ${never}`],
     ["rules: [{from: [{}]}]", "spec.rules[0].from[0]", "`from.source` must not be nil, found at rule 0"],
-    ["rules: [{from: [{source: {}}]}]", "spec.rules[0].from[0].source", "`from.source` must not be empty, found at rule 0"],
+    [
+      "rules: [{from: [{source: {}}]}]",
+      "spec.rules[0].from[0].source",
+      "`from.source` must not be empty, found at rule 0",
+    ],
     ["rules: [{to: [{}]}]", "spec.rules[0].to[0]", "`to.operation` must not be nil, found at rule 0"],
-    ["rules: [{to: [{operation: {}}]}]", "spec.rules[0].to[0].operation", "`to.operation` must not be empty, found at rule 0"],
-    ["rules: [{from: [{source: {ipBlocks: ['1.2.3']}}]}]", "spec.rules[0].from[0].source.ipBlocks[0]", "bad IP address (1.2.3)"],
+    [
+      "rules: [{to: [{operation: {}}]}]",
+      "spec.rules[0].to[0].operation",
+      "`to.operation` must not be empty, found at rule 0",
+    ],
+    [
+      "rules: [{from: [{source: {ipBlocks: ['1.2.3']}}]}]",
+      "spec.rules[0].from[0].source.ipBlocks[0]",
+      "bad IP address (1.2.3)",
+    ],
     [
       "rules: [{from: [{source: {notRemoteIpBlocks: ['10.0.0.0/33']}}]}]",
       "spec.rules[0].from[0].source.notRemoteIpBlocks[0]",
@@ -189,7 +215,11 @@ Deno.test("AuthorizationPolicy: webhook rules", async (t) => {
       "spec.rules[0].to[0].operation.ports[0]",
       'bad port (http): strconv.ParseUint: parsing "http": invalid syntax',
     ],
-    ["rules: [{to: [{operation: {notPorts: ['70000']}}]}]", "spec.rules[0].to[0].operation.notPorts[0]", "bad port (70000): <nil>"],
+    [
+      "rules: [{to: [{operation: {notPorts: ['70000']}}]}]",
+      "spec.rules[0].to[0].operation.notPorts[0]",
+      "bad port (70000): <nil>",
+    ],
     [
       "rules: [{to: [{operation: {methods: ['']}}]}]",
       "spec.rules[0].to[0].operation.methods",

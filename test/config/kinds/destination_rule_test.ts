@@ -28,7 +28,9 @@ function filesWithKind(dir: string, kind: string): string[] {
   for (const e of Deno.readDirSync(dir)) {
     const path = `${dir}/${e.name}`;
     if (e.isDirectory) out.push(...filesWithKind(path, kind));
-    else if (/\.ya?ml$/.test(e.name) && new RegExp(`^kind: ${kind}\\s*$`, "m").test(Deno.readTextFileSync(path))) {
+    else if (
+      /\.ya?ml$/.test(e.name) && new RegExp(`^kind: ${kind}\\s*$`, "m").test(Deno.readTextFileSync(path))
+    ) {
       out.push(path);
     }
   }
@@ -54,7 +56,9 @@ Deno.test("DestinationRule: datasets, samples and istio.io tasks load", async ()
     ...filesWithKind(`${ISTIO}/istio.io`, "DestinationRule"),
   ];
   const r = await loadConfigPaths(files);
-  const mine = r.diagnostics.filter((d) => d.severity === "error" && d.resource.startsWith("DestinationRule "));
+  const mine = r.diagnostics.filter((d) =>
+    d.severity === "error" && d.resource.startsWith("DestinationRule ")
+  );
   assert.deepEqual(mine, []);
   assert.ok(r.config.destinationRules.length >= 11, `${r.config.destinationRules.length} loaded`);
 });
@@ -104,7 +108,11 @@ const POLICY_CASES: Case[] = [
     "spec.trafficPolicy.outlierDetection.maxEjectionPercent",
     "percentage 150 is not in range 0..100",
   ],
-  ["trafficPolicy: {connectionPool: {}}", "spec.trafficPolicy.connectionPool", "connection pool must have at least one field"],
+  [
+    "trafficPolicy: {connectionPool: {}}",
+    "spec.trafficPolicy.connectionPool",
+    "connection pool must have at least one field",
+  ],
   [
     "trafficPolicy: {connectionPool: {http: {http1MaxPendingRequests: -1}}}",
     "spec.trafficPolicy.connectionPool.http.http1MaxPendingRequests",
@@ -155,7 +163,11 @@ const POLICY_CASES: Case[] = [
     "spec.trafficPolicy.tls",
     "cannot specify client certificates or CA certificate or CA CRL If credentialName is set",
   ],
-  ["trafficPolicy: {tls: {mode: MUTUAL}}", "spec.trafficPolicy.tls", "client certificate required for mutual tls"],
+  [
+    "trafficPolicy: {tls: {mode: MUTUAL}}",
+    "spec.trafficPolicy.tls",
+    "client certificate required for mutual tls",
+  ],
   ["trafficPolicy: {tls: {mode: MUTUAL}}", "spec.trafficPolicy.tls", "private key required for mutual tls"],
   [
     "trafficPolicy: {portLevelSettings: [{port: {number: 80}}]}",
@@ -338,10 +350,18 @@ const RULE_CASES: Case[] = [
   ["subsets: [{name: ''}]", "spec.subsets[0].name", "subset name cannot be empty"],
   ["subsets: [{name: v_1}]", "spec.subsets[0].name", "subset name is invalid: v_1"],
   ["subsets: [{name: v1, labels: {version: -v1}}]", "spec.subsets[0].labels", 'invalid tag value: "-v1"'],
-  ["subsets: [{name: v1, trafficPolicy: {}}]", "spec.subsets[0].trafficPolicy", "traffic policy must have at least one field"],
+  [
+    "subsets: [{name: v1, trafficPolicy: {}}]",
+    "spec.subsets[0].trafficPolicy",
+    "traffic policy must have at least one field",
+  ],
   ["exportTo: [a, a]", "spec.exportTo[1]", "duplicate entries in exportTo for entry a"],
   ["exportTo: [ns1, .]", "spec.exportTo[1]", "duplicate entries in exportTo: . and current namespace ns1"],
-  ["exportTo: ['*', a]", "spec.exportTo", "cannot have both public (*) and non-public exportTo values for a resource"],
+  [
+    "exportTo: ['*', a]",
+    "spec.exportTo",
+    "cannot have both public (*) and non-public exportTo values for a resource",
+  ],
   ["exportTo: ['~']", "spec.exportTo[0]", "exportTo ~ (none) is not allowed for Istio configuration objects"],
   [
     "workloadSelector: {matchLabels: {app: a}}\nexportTo: [other]",

@@ -82,7 +82,10 @@ spec:
 `);
   assert.deepEqual(errorLines(r.diagnostics), []);
   const rule = r.config.requestAuthentications[0].spec.jwtRules![0];
-  assert.equal(jwksUriOf(rule), "https://raw.githubusercontent.com/istio/istio/master/security/tools/jwt/samples/jwks.json");
+  assert.equal(
+    jwksUriOf(rule),
+    "https://raw.githubusercontent.com/istio/istio/master/security/tools/jwt/samples/jwks.json",
+  );
   assert.deepEqual(rule.fromHeaders, [{ name: "x-jwt", prefix: "Bearer " }]);
 });
 
@@ -90,13 +93,21 @@ const PUBLIC_RSA = '{"keys":[{"kty":"RSA","e":"AQAB","n":"xAE7eB6qugXyCAG3yhh7pk
 
 Deno.test("RequestAuthentication: CRD rules", async (t) => {
   const cases: [string, string, string][] = [
-    ["jwtRules: [{issuer: a, jwksUri: 'ftp://example.com/jwks'}]", "spec.jwtRules[0].jwksUri", "url must have scheme http:// or https://"],
+    [
+      "jwtRules: [{issuer: a, jwksUri: 'ftp://example.com/jwks'}]",
+      "spec.jwtRules[0].jwksUri",
+      "url must have scheme http:// or https://",
+    ],
     [
       `jwtRules: [{issuer: a, jwksUri: 'https://e.com/k', jwks: '${PUBLIC_RSA}'}]`,
       "spec.jwtRules[0]",
       "only one of jwks or jwksUri can be set",
     ],
-    ["jwtRules: [{issuer: a, timeout: 0s}]", "spec.jwtRules[0].timeout", "must be a valid duration greater than 1ms"],
+    [
+      "jwtRules: [{issuer: a, timeout: 0s}]",
+      "spec.jwtRules[0].timeout",
+      "must be a valid duration greater than 1ms",
+    ],
     ["jwtRules: [{issuer: ''}]", "spec.jwtRules[0].issuer", "should be at least 1 chars long"],
   ];
   for (const [spec, path, message] of cases) {
@@ -128,7 +139,11 @@ Deno.test("RequestAuthentication: webhook rules", async (t) => {
       "jwks key at index 0 contains private key material; only public keys are used for verification",
       "warning",
     ],
-    ["jwtRules: [{issuer: a, timeout: 1500us}]", "spec.jwtRules[0].timeout", "only durations to ms precision are supported"],
+    [
+      "jwtRules: [{issuer: a, timeout: 1500us}]",
+      "spec.jwtRules[0].timeout",
+      "only durations to ms precision are supported",
+    ],
     [
       "targetRef: {kind: Deployment, group: apps, name: d}",
       "spec.targetRef",

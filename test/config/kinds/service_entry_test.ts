@@ -28,7 +28,9 @@ function filesWithKind(dir: string, kind: string): string[] {
   for (const e of Deno.readDirSync(dir)) {
     const path = `${dir}/${e.name}`;
     if (e.isDirectory) out.push(...filesWithKind(path, kind));
-    else if (/\.ya?ml$/.test(e.name) && new RegExp(`^kind: ${kind}\\s*$`, "m").test(Deno.readTextFileSync(path))) {
+    else if (
+      /\.ya?ml$/.test(e.name) && new RegExp(`^kind: ${kind}\\s*$`, "m").test(Deno.readTextFileSync(path))
+    ) {
       out.push(path);
     }
   }
@@ -79,7 +81,9 @@ spec:
 
 function diagnostics(spec: string, labels = ""): Diagnostic[] {
   const body = spec.split("\n").map((l) => "  " + l).join("\n");
-  const text = labels ? header.replace("  namespace: ns1\n", `  namespace: ns1\n  labels: ${labels}\n`) : header;
+  const text = labels
+    ? header.replace("  namespace: ns1\n", `  namespace: ns1\n  labels: ${labels}\n`)
+    : header;
   return loadYaml(text + body + "\n").diagnostics;
 }
 
@@ -107,7 +111,11 @@ const RULE_CASES: Case[] = [
   ["hosts: [a_b.com]", "spec.hosts[0]", 'domain name "a_b.com" invalid (label "a_b" invalid)'],
   ["hosts: ['*x']", "spec.hosts[0]", 'partial wildcard "*x" not allowed', "warning"],
   [`hosts: [a.com]\naddresses: [1.2.3]\n${http}`, "spec.addresses[0]", "1.2.3 is not a valid IP"],
-  [`hosts: [a.com]\naddresses: [1.2.3.4/40]\n${http}`, "spec.addresses[0]", "1.2.3.4/40 is not a valid CIDR block"],
+  [
+    `hosts: [a.com]\naddresses: [1.2.3.4/40]\n${http}`,
+    "spec.addresses[0]",
+    "1.2.3.4/40 is not a valid CIDR block",
+  ],
   [
     "hosts: [a.com]\nports: [{number: 5432, name: pg}]",
     "spec.ports[0]",
@@ -121,8 +129,16 @@ const RULE_CASES: Case[] = [
     "warning",
     "{networking.istio.io/enable-autoallocate-ip: 'false'}",
   ],
-  ["hosts: [a.com]\nports: [{number: 80, name: Http_1, protocol: HTTP}]", "spec.ports[0]", "invalid port name: Http_1"],
-  ["hosts: [a.com]\nports: [{number: 80, name: http, protocol: FOO}]", "spec.ports[0]", "unsupported protocol: FOO"],
+  [
+    "hosts: [a.com]\nports: [{number: 80, name: Http_1, protocol: HTTP}]",
+    "spec.ports[0]",
+    "invalid port name: Http_1",
+  ],
+  [
+    "hosts: [a.com]\nports: [{number: 80, name: http, protocol: FOO}]",
+    "spec.ports[0]",
+    "unsupported protocol: FOO",
+  ],
   [
     "hosts: [a.com]\nworkloadSelector: {labels: {app: a}}",
     "spec.workloadSelector",
@@ -212,13 +228,21 @@ const RULE_CASES: Case[] = [
 const SCHEMA_CASES: Case[] = [
   ["hosts: []", "spec.hosts", "Invalid value: 0: should have at least 1 items"],
   ["hosts: [a.com]\nports: [{number: 80}]", "spec.ports[0].name", "Required value"],
-  ["hosts: [a.com]\nlocation: OUTSIDE", "spec.location", 'Unsupported value: "OUTSIDE": supported values: "MESH_EXTERNAL", "MESH_INTERNAL"'],
+  [
+    "hosts: [a.com]\nlocation: OUTSIDE",
+    "spec.location",
+    'Unsupported value: "OUTSIDE": supported values: "MESH_EXTERNAL", "MESH_INTERNAL"',
+  ],
   [
     "hosts: [a.com]\nresolution: STATIC\nendpoints: [{address: 1.1.1.1, ports: {http: 0}}]",
     "spec.endpoints[0].ports.http",
     'Invalid value: "integer": port must be between 1-65535',
   ],
-  ["hosts: [a.com]\nresolution: STATIC\nendpoints: [{}]", "spec.endpoints[0]", 'Invalid value: "object": Address is required'],
+  [
+    "hosts: [a.com]\nresolution: STATIC\nendpoints: [{}]",
+    "spec.endpoints[0]",
+    'Invalid value: "object": Address is required',
+  ],
 ];
 
 for (const [title, cases] of [["webhook", RULE_CASES], ["schema (OpenAPI and CEL)", SCHEMA_CASES]] as const) {
@@ -242,7 +266,8 @@ for (const [title, cases] of [["webhook", RULE_CASES], ["schema (OpenAPI and CEL
 
 Deno.test("ServiceEntry: the spec is typed", () => {
   const r = loadYaml(
-    header + "  hosts: [a.com]\n  resolution: DNS\n  ports: [{number: 80, name: http, protocol: HTTP, targetPort: 8080}]\n",
+    header +
+      "  hosts: [a.com]\n  resolution: DNS\n  ports: [{number: 80, name: http, protocol: HTTP, targetPort: 8080}]\n",
   );
   assert.deepEqual(errorsOf(r), []);
   const spec = r.config.serviceEntries[0].spec;
