@@ -83,7 +83,9 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
     },
     watch: !values["no-watch"],
   });
-  if (!gateway.config.loaded) console.error("no valid config yet: fix the errors above; watching for changes");
+  if (!gateway.config.loaded) {
+    console.error("no valid config yet: fix the errors above; watching for changes");
+  }
   if (demo) {
     console.log(`demo: try  curl -s localhost:${8080 + Number(values["port-offset"])}/productpage`);
   }

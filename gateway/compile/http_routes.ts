@@ -126,7 +126,11 @@ function translateRoute(
   };
 }
 
-function translateAction(rule: HTTPRoute, namespace: string, ctx: RouteBuildContext): RouteAction | undefined {
+function translateAction(
+  rule: HTTPRoute,
+  namespace: string,
+  ctx: RouteBuildContext,
+): RouteAction | undefined {
   if (rule.redirect) {
     const status = rule.redirect.redirectCode ?? 301;
     if (!REDIRECT_CODES.has(status)) return undefined;

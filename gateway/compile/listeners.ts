@@ -25,8 +25,12 @@ export function selectGateways(config: ConfigSet, identity: GatewayIdentity): Re
 /** The listener protocol class of a server port protocol. */
 export function listenerProtocol(server: GatewayServer): ListenerProtocol {
   const p = server.port.protocol.toUpperCase();
-  if (p === "HTTPS") return server.tls?.mode === "PASSTHROUGH" || server.tls?.mode === "AUTO_PASSTHROUGH" ? "TLS" : "HTTPS";
-  if (p === "TLS") return server.tls?.mode === "PASSTHROUGH" || server.tls?.mode === "AUTO_PASSTHROUGH" ? "TLS" : "HTTPS";
+  if (p === "HTTPS") {
+    return server.tls?.mode === "PASSTHROUGH" || server.tls?.mode === "AUTO_PASSTHROUGH" ? "TLS" : "HTTPS";
+  }
+  if (p === "TLS") {
+    return server.tls?.mode === "PASSTHROUGH" || server.tls?.mode === "AUTO_PASSTHROUGH" ? "TLS" : "HTTPS";
+  }
   if (p === "HTTP" || p === "HTTP2" || p === "GRPC" || p === "GRPC-WEB") return "HTTP";
   return "TCP";
 }
@@ -35,8 +39,14 @@ export function listenerProtocol(server: GatewayServer): ListenerProtocol {
  * Builds one listener per port from the selected Gateways. Servers on a port must agree on the protocol class:
  * the first server's class wins and a conflicting server is dropped with a warning, as istiod does.
  */
-export function buildListeners(gateways: readonly Resource<GatewaySpec>[], warnings: Diagnostic[]): ListenerConfig[] {
-  const byPort = new Map<string, { port: number; bind: string; protocol: ListenerProtocol; servers: ServerConfig[] }>();
+export function buildListeners(
+  gateways: readonly Resource<GatewaySpec>[],
+  warnings: Diagnostic[],
+): ListenerConfig[] {
+  const byPort = new Map<
+    string,
+    { port: number; bind: string; protocol: ListenerProtocol; servers: ServerConfig[] }
+  >();
   for (const gw of gateways) {
     const gwName = `${gw.meta.namespace}/${gw.meta.name}`;
     (gw.spec.servers ?? []).forEach((server, index) => {
@@ -74,4 +84,3 @@ export function buildListeners(gateways: readonly Resource<GatewaySpec>[], warni
     .sort((a, b) => a.port - b.port || (a.bind < b.bind ? -1 : 1))
     .map((l) => ({ name: `${l.bind}_${l.port}`, ...l }));
 }
-

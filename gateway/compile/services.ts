@@ -59,8 +59,11 @@ function buildService(se: Resource<ServiceEntrySpec>, host: string, config: Conf
       locality: w.locality,
       network: w.network,
     })).filter((e) => e.address !== "");
-    if (endpoints.length === 0 && !spec.workloadSelector && (resolution === "DNS" || resolution === "DNS_ROUND_ROBIN" ||
-      resolution === "NONE" || resolution === "DYNAMIC_DNS")) {
+    if (
+      endpoints.length === 0 && !spec.workloadSelector &&
+      (resolution === "DNS" || resolution === "DNS_ROUND_ROBIN" ||
+        resolution === "NONE" || resolution === "DYNAMIC_DNS")
+    ) {
       // No endpoints: the host name itself is resolved (DNS) or the request's destination is used (NONE).
       endpoints = [{ address: host, port: defaultPort, labels: {}, weight: 1 }];
     }
@@ -91,7 +94,9 @@ function workloadsOf(se: Resource<ServiceEntrySpec>, config: ConfigSet): Workloa
   if (se.spec.workloadSelector) {
     const selector = se.spec.workloadSelector.labels ?? {};
     return config.workloadEntries
-      .filter((we) => we.meta.namespace === se.meta.namespace && selectorMatches(selector, we.spec.labels ?? {}))
+      .filter((we) =>
+        we.meta.namespace === se.meta.namespace && selectorMatches(selector, we.spec.labels ?? {})
+      )
       .map((we) => ({ ...we.spec, labels: { ...we.meta.labels, ...we.spec.labels } }));
   }
   return (se.spec.endpoints ?? []) as WorkloadLike[];

@@ -34,8 +34,25 @@ export function compileStringMatch(
   }
   if (match.regex !== undefined) {
     if (match.regex === "*") return undefined; // Istio reads a lone `*` as "present", not as a regex
-    const re = RE2JS.compile(match.regex);
+    const re = compileRe2(match.regex);
     return (v) => re.matches(v);
   }
   return undefined;
+}
+
+/**
+ * Compiled regexes shared by pattern: configs repeat patterns across hosts, and each RE2 matcher carries its
+ * own caches, so sharing keeps matching fast as routes grow. Bounded so that config churn cannot grow it forever.
+ */
+const RE2_CACHE = new Map<string, RE2JS>();
+const RE2_CACHE_LIMIT = 10_000;
+
+function compileRe2(pattern: string): RE2JS {
+  let re = RE2_CACHE.get(pattern);
+  if (!re) {
+    if (RE2_CACHE.size >= RE2_CACHE_LIMIT) RE2_CACHE.clear();
+    re = RE2JS.compile(pattern);
+    RE2_CACHE.set(pattern, re);
+  }
+  return re;
 }

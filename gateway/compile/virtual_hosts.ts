@@ -24,7 +24,10 @@ export function exportedTo(exportTo: readonly string[] | undefined, own: string,
 }
 
 /** VirtualServices that name `gateway` (`ns/name`) in their top-level `gateways`, in creation order. */
-export function virtualServicesForGateway(config: ConfigSet, gateway: string): Resource<VirtualServiceSpec>[] {
+export function virtualServicesForGateway(
+  config: ConfigSet,
+  gateway: string,
+): Resource<VirtualServiceSpec>[] {
   const gwNamespace = gateway.slice(0, gateway.indexOf("/"));
   return config.virtualServices
     .filter((vs) =>

@@ -21,7 +21,14 @@ function warnUnknownGateways(config: ConfigSet, out: Diagnostic[]): void {
       if (name === "mesh") return;
       const full = name.includes("/") ? name : `${vs.meta.namespace}/${name}`;
       if (!known.has(full)) {
-        out.push(resourceDiagnostic(vs.meta, "warning", `spec.gateways[${i}]`, `Referenced gateway not found: "${full}"`));
+        out.push(
+          resourceDiagnostic(
+            vs.meta,
+            "warning",
+            `spec.gateways[${i}]`,
+            `Referenced gateway not found: "${full}"`,
+          ),
+        );
       }
     });
   }

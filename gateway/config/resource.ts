@@ -4,7 +4,6 @@
  */
 import type { Diagnostic, Severity } from "./diagnostics.ts";
 
-
 /** Where a resource was written. */
 export interface SourceLocation {
   readonly file: string;

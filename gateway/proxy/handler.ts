@@ -3,7 +3,14 @@
  * route's action: a direct response, a redirect, or forwarding to an endpoint of the chosen cluster.
  * @module
  */
-import type { Cluster, Endpoint, MatchInput, RouteEntry, Snapshot, WeightedCluster } from "../compile/types.ts";
+import type {
+  Cluster,
+  Endpoint,
+  MatchInput,
+  RouteEntry,
+  Snapshot,
+  WeightedCluster,
+} from "../compile/types.ts";
 import { applyHeaderOperations, redirectLocation } from "./route_actions.ts";
 import { stripEnvoyHeaders, stripHopByHop } from "./headers.ts";
 import { sendUpstream, UpstreamError } from "./upstream.ts";
@@ -40,7 +47,8 @@ export function createHttpHandler(options: HandlerOptions): Deno.ServeHandler {
     const q = fullPath.indexOf("?");
     const path = q < 0 ? fullPath : fullPath.slice(0, q);
     const query = q < 0 ? "" : fullPath.slice(q + 1);
-    const authority = req.headers.get("host") ?? url.slice(url.indexOf("//") + 2, pathStart < 0 ? undefined : pathStart);
+    const authority = req.headers.get("host") ??
+      url.slice(url.indexOf("//") + 2, pathStart < 0 ? undefined : pathStart);
     const scheme = url.startsWith("https:") ? "https" : "http";
     const table = snapshot.routeTables.get(options.routeName);
     const vhost = table?.lookup(authority);
@@ -64,7 +72,13 @@ export function createHttpHandler(options: HandlerOptions): Deno.ServeHandler {
       return decorate(new Response(action.body ?? null, { status: action.status }), route);
     }
     if (action.kind === "redirect") {
-      const location = redirectLocation(action.redirect, { scheme, authority, path, query, listenerPort: options.port });
+      const location = redirectLocation(action.redirect, {
+        scheme,
+        authority,
+        path,
+        query,
+        listenerPort: options.port,
+      });
       return decorate(new Response(null, { status: action.status, headers: { location } }), route);
     }
     const target = pickWeighted(action.clusters, action.totalWeight);
@@ -94,7 +108,9 @@ export function createHttpHandler(options: HandlerOptions): Deno.ServeHandler {
     applyHeaderOperations(headers, target.headers?.request);
 
     const abort = new AbortController();
-    const timer = route.timeoutMs !== undefined ? setTimeout(() => abort.abort(), route.timeoutMs) : undefined;
+    const timer = route.timeoutMs !== undefined
+      ? setTimeout(() => abort.abort(), route.timeoutMs)
+      : undefined;
     try {
       const res = await sendUpstream({
         address: endpoint.address,

@@ -67,7 +67,8 @@ export function sendUpstream(req: UpstreamRequest): Promise<UpstreamResponse> {
       const raw = res.rawHeaders;
       for (let i = 0; i < raw.length; i += 2) out.append(raw[i], raw[i + 1]);
       const status = res.statusCode ?? 502;
-      const noBody = req.method === "HEAD" || status === 204 || status === 304 || (status >= 100 && status < 200);
+      const noBody = req.method === "HEAD" || status === 204 || status === 304 ||
+        (status >= 100 && status < 200);
       resolve({
         status,
         headers: out,
@@ -80,7 +81,10 @@ export function sendUpstream(req: UpstreamRequest): Promise<UpstreamResponse> {
       else reject(new UpstreamError("remote_reset", err.message));
     });
     if (req.body) {
-      Readable.fromWeb(req.body as import("node:stream/web").ReadableStream).on("error", (e) => outgoing.destroy(e))
+      Readable.fromWeb(req.body as import("node:stream/web").ReadableStream).on(
+        "error",
+        (e) => outgoing.destroy(e),
+      )
         .pipe(outgoing);
     } else {
       outgoing.end();

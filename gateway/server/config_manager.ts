@@ -97,7 +97,10 @@ export class ConfigManager {
     }
     const warnings = result.diagnostics.filter((d) => d.severity === "warning");
     if (hasErrors(result.diagnostics)) {
-      return this.#refuse(result.diagnostics.filter((d) => d.severity === "error").map(formatDiagnostic), warnings);
+      return this.#refuse(
+        result.diagnostics.filter((d) => d.severity === "error").map(formatDiagnostic),
+        warnings,
+      );
     }
     let next: Snapshot;
     try {

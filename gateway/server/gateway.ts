@@ -74,7 +74,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const ports = options.ports ?? {};
   const sideAddress = options.bindAddress ?? "0.0.0.0";
   const side: Deno.HttpServer<Deno.NetAddr>[] = [];
-  const serveSide = (port: number | null | undefined, fallback: number, hostname: string, app: { fetch: Deno.ServeHandler }) => {
+  const serveSide = (
+    port: number | null | undefined,
+    fallback: number,
+    hostname: string,
+    app: { fetch: Deno.ServeHandler },
+  ) => {
     const p = port === undefined ? fallback : port;
     if (p === null) return undefined;
     const server = Deno.serve({ port: p, hostname, onListen: () => {} }, app.fetch);
@@ -84,7 +89,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const admin = serveSide(ports.admin, 15000, "127.0.0.1", createAdminApp(deps));
   const readiness = serveSide(ports.readiness, 15021, sideAddress, createReadinessApp(deps));
   const prometheus = serveSide(ports.prometheus, 15090, sideAddress, createPrometheusApp(deps));
-  if (admin) log(`admin on http://${admin.hostname}:${admin.port}/ (config_dump, clusters, stats/prometheus)`);
+  if (admin) {
+    log(`admin on http://${admin.hostname}:${admin.port}/ (config_dump, clusters, stats/prometheus)`);
+  }
 
   let watch: ConfigWatch | undefined;
   if (options.source.kind === "paths" && options.watch !== false) {

@@ -83,22 +83,30 @@ export class ListenerManager {
     const address = this.#options.bindAddress ?? config.bind;
     const base = { name: config.name, port: config.port, boundPort, address, protocol: config.protocol };
     if (config.protocol !== "HTTP") {
-      const error = `${config.protocol} listeners are not served yet (TLS termination, passthrough and TCP routes)`;
+      const error =
+        `${config.protocol} listeners are not served yet (TLS termination, passthrough and TCP routes)`;
       this.#options.log?.(`listener ${config.name}: ${error}`);
       return { config, state: { ...base, state: "unsupported", error } };
     }
     try {
       const abort = new AbortController();
-      const server = Deno.serve({
-        signal: abort.signal,
-        port: boundPort,
-        hostname: address,
-        onListen: () => this.#options.log?.(`listener ${config.name} on ${address}:${boundPort}`),
-        onError: (e) => {
-          this.#options.log?.(`listener ${config.name}: ${(e as Error).message}`);
-          return new Response(null, { status: 500, headers: { server: "istio-envoy" } });
+      const server = Deno.serve(
+        {
+          signal: abort.signal,
+          port: boundPort,
+          hostname: address,
+          onListen: () => this.#options.log?.(`listener ${config.name} on ${address}:${boundPort}`),
+          onError: (e) => {
+            this.#options.log?.(`listener ${config.name}: ${(e as Error).message}`);
+            return new Response(null, { status: 500, headers: { server: "istio-envoy" } });
+          },
         },
-      }, createHttpHandler({ current: this.#options.current, port: config.port, routeName: `http.${config.port}` }));
+        createHttpHandler({
+          current: this.#options.current,
+          port: config.port,
+          routeName: `http.${config.port}`,
+        }),
+      );
       return { config, server, abort, state: { ...base, state: "listening" } };
     } catch (e) {
       const error = (e as Error).message;

@@ -12,7 +12,8 @@ export function createGatewayMetrics(config: ConfigManager, listeners: ListenerM
   const registry = new Registry();
   new Counter({
     name: "portcullis_config_reloads_total",
-    help: "Config loads by result (success: a new snapshot serves; failure: rejected, last good config kept).",
+    help:
+      "Config loads by result (success: a new snapshot serves; failure: rejected, last good config kept).",
     labelNames: ["result"],
     registers: [registry],
     collect() {

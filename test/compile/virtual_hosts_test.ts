@@ -42,7 +42,11 @@ Deno.test("bookinfo gateway: the sample's routes, and 404 for anything else", as
       path,
     );
   }
-  assert.equal(routeFor(snap, table, request("any.host", "/productpage/x", {}, 8080)), undefined, "exact match");
+  assert.equal(
+    routeFor(snap, table, request("any.host", "/productpage/x", {}, 8080)),
+    undefined,
+    "exact match",
+  );
   assert.equal(routeFor(snap, table, request("any.host", "/", {}, 8080)), undefined);
 });
 
@@ -63,27 +67,54 @@ Deno.test("several VirtualServices for one host: creation order, catch-alls last
       ),
   );
   const at = (path: string) => clusterOf(routeFor(snap, "http.80", request("a.com", path)));
-  assert.equal(at("/api/x"), "outbound|80||second-api.default.svc.cluster.local", "later /api beats earlier catch-all");
+  assert.equal(
+    at("/api/x"),
+    "outbound|80||second-api.default.svc.cluster.local",
+    "later /api beats earlier catch-all",
+  );
   assert.equal(at("/b/c/d"), "outbound|80||first-b.default.svc.cluster.local", "earlier /b beats later /b/c");
-  assert.equal(at("/bc"), "outbound|80||first-b.default.svc.cluster.local", "prefixes are raw string prefixes");
+  assert.equal(
+    at("/bc"),
+    "outbound|80||first-b.default.svc.cluster.local",
+    "prefixes are raw string prefixes",
+  );
   assert.equal(at("/other"), "outbound|80||first-all.default.svc.cluster.local");
 });
 
 Deno.test("creation timestamps order VirtualServices, not file order", () => {
   const snap = compileYaml(
     gateway() +
-      vs("late", `  hosts: [a.com]\n  gateways: [istio-system/gw]\n  http:\n  - match: [{uri: {prefix: /}}, {headers: {x: {exact: "1"}}}]\n    route: [{destination: {host: late}}]`, "default", "2024-02-01T00:00:00Z") +
-      vs("early", `  hosts: [a.com]\n  gateways: [istio-system/gw]\n  http:\n  - match: [{headers: {x: {exact: "1"}}}]\n    route: [{destination: {host: early}}]`, "default", "2024-01-01T00:00:00Z"),
+      vs(
+        "late",
+        `  hosts: [a.com]\n  gateways: [istio-system/gw]\n  http:\n  - match: [{uri: {prefix: /}}, {headers: {x: {exact: "1"}}}]\n    route: [{destination: {host: late}}]`,
+        "default",
+        "2024-02-01T00:00:00Z",
+      ) +
+      vs(
+        "early",
+        `  hosts: [a.com]\n  gateways: [istio-system/gw]\n  http:\n  - match: [{headers: {x: {exact: "1"}}}]\n    route: [{destination: {host: early}}]`,
+        "default",
+        "2024-01-01T00:00:00Z",
+      ),
   );
-  assert.equal(clusterOf(routeFor(snap, "http.80", request("a.com", "/", { x: "1" }))), "outbound|80||early.default.svc.cluster.local");
+  assert.equal(
+    clusterOf(routeFor(snap, "http.80", request("a.com", "/", { x: "1" }))),
+    "outbound|80||early.default.svc.cluster.local",
+  );
 });
 
 Deno.test("binding: no gateways means mesh only; names resolve in the VirtualService namespace", () => {
   const snap = compileYaml(
     gateway("my-gw", "istio-system") + gateway("my-gw", "default").replace("name: http", "name: http-d") +
       vs("mesh-only", `  hosts: [a.com]\n  http:\n  - route: [{destination: {host: a}}]`) +
-      vs("local-ref", `  hosts: [b.com]\n  gateways: [my-gw]\n  http:\n  - route: [{destination: {host: b}}]`) +
-      vs("full-ref", `  hosts: [c.com]\n  gateways: [istio-system/my-gw]\n  http:\n  - route: [{destination: {host: c}}]`),
+      vs(
+        "local-ref",
+        `  hosts: [b.com]\n  gateways: [my-gw]\n  http:\n  - route: [{destination: {host: b}}]`,
+      ) +
+      vs(
+        "full-ref",
+        `  hosts: [c.com]\n  gateways: [istio-system/my-gw]\n  http:\n  - route: [{destination: {host: c}}]`,
+      ),
   );
   const domains = snap.routeTables.get("http.80")!.virtualHosts.map((v) => v.domains[0]).sort();
   assert.deepEqual(domains, ["b.com", "c.com"]);
@@ -93,20 +124,46 @@ Deno.test("binding: no gateways means mesh only; names resolve in the VirtualSer
 Deno.test("binding: server host namespaces, exportTo and host intersection", () => {
   const snap = compileYaml(
     gateway("gw", "istio-system", '["prod/*.example.com", "./own.example.com", "shared.example.com"]') +
-      vs("p", `  hosts: [a.example.com]\n  gateways: [istio-system/gw]\n  http:\n  - route: [{destination: {host: p}}]`, "prod") +
-      vs("d", `  hosts: [b.example.com]\n  gateways: [istio-system/gw]\n  http:\n  - route: [{destination: {host: d}}]`, "dev") +
-      vs("o", `  hosts: ["*"]\n  gateways: [istio-system/gw]\n  http:\n  - route: [{destination: {host: o}}]`, "istio-system") +
-      vs("hidden", `  hosts: [shared.example.com]\n  gateways: [istio-system/gw]\n  exportTo: ["."]\n  http:\n  - route: [{destination: {host: h}}]`, "prod"),
+      vs(
+        "p",
+        `  hosts: [a.example.com]\n  gateways: [istio-system/gw]\n  http:\n  - route: [{destination: {host: p}}]`,
+        "prod",
+      ) +
+      vs(
+        "d",
+        `  hosts: [b.example.com]\n  gateways: [istio-system/gw]\n  http:\n  - route: [{destination: {host: d}}]`,
+        "dev",
+      ) +
+      vs(
+        "o",
+        `  hosts: ["*"]\n  gateways: [istio-system/gw]\n  http:\n  - route: [{destination: {host: o}}]`,
+        "istio-system",
+      ) +
+      vs(
+        "hidden",
+        `  hosts: [shared.example.com]\n  gateways: [istio-system/gw]\n  exportTo: ["."]\n  http:\n  - route: [{destination: {host: h}}]`,
+        "prod",
+      ),
   );
   const domains = snap.routeTables.get("http.80")!.virtualHosts.map((v) => v.domains[0]).sort();
   assert.deepEqual(domains, ["a.example.com", "own.example.com", "shared.example.com"]);
   const shared = routeFor(snap, "http.80", request("shared.example.com", "/"));
-  assert.equal(clusterOf(shared), "outbound|80||o.istio-system.svc.cluster.local", "exportTo . hides prod/hidden");
+  assert.equal(
+    clusterOf(shared),
+    "outbound|80||o.istio-system.svc.cluster.local",
+    "exportTo . hides prod/hidden",
+  );
 });
 
 Deno.test("rules after a catch-all are unreachable; match port and gateways filter matches", () => {
   const snap = compileYaml(
-    gateway("gw", "istio-system", '["*"]', 80, "  - port: {number: 81, name: http-81, protocol: HTTP}\n    hosts: [\"*\"]\n") +
+    gateway(
+      "gw",
+      "istio-system",
+      '["*"]',
+      80,
+      '  - port: {number: 81, name: http-81, protocol: HTTP}\n    hosts: ["*"]\n',
+    ) +
       vs(
         "v",
         `  hosts: [a.com]
@@ -132,7 +189,10 @@ Deno.test("rules after a catch-all are unreachable; match port and gateways filt
 
 Deno.test("httpsRedirect marks the server's virtual hosts as requiring TLS", () => {
   const snap = compileYaml(
-    gateway("gw", "istio-system", '["secure.com"]').replace("hosts: [\"secure.com\"]", "hosts: [\"secure.com\"]\n    tls: {httpsRedirect: true}"),
+    gateway("gw", "istio-system", '["secure.com"]').replace(
+      'hosts: ["secure.com"]',
+      'hosts: ["secure.com"]\n    tls: {httpsRedirect: true}',
+    ),
   );
   assert.equal(snap.routeTables.get("http.80")!.lookup("secure.com")?.requireTls, true);
 });
@@ -145,12 +205,26 @@ Deno.test("a Gateway whose selector does not match this workload is ignored", ()
 Deno.test("delegate VirtualServices: root match AND delegate match, root policies inherited", () => {
   const snap = compileYaml(
     gateway() +
-      vs("root", `  hosts: [a.com]\n  gateways: [istio-system/gw]\n  http:\n  - match: [{uri: {prefix: /reviews}}]\n    timeout: 3s\n    delegate: {name: reviews, namespace: team}`) +
-      vs("reviews", `  http:\n  - match: [{uri: {prefix: /reviews/v2}}]\n    route: [{destination: {host: reviews-v2}}]\n  - route: [{destination: {host: reviews}}]`, "team"),
+      vs(
+        "root",
+        `  hosts: [a.com]\n  gateways: [istio-system/gw]\n  http:\n  - match: [{uri: {prefix: /reviews}}]\n    timeout: 3s\n    delegate: {name: reviews, namespace: team}`,
+      ) +
+      vs(
+        "reviews",
+        `  http:\n  - match: [{uri: {prefix: /reviews/v2}}]\n    route: [{destination: {host: reviews-v2}}]\n  - route: [{destination: {host: reviews}}]`,
+        "team",
+      ),
   );
   const v2 = routeFor(snap, "http.80", request("a.com", "/reviews/v2/1"));
   assert.equal(clusterOf(v2), "outbound|80||reviews-v2.team.svc.cluster.local");
   assert.equal(v2?.timeoutMs, 3000);
-  assert.equal(clusterOf(routeFor(snap, "http.80", request("a.com", "/reviews/1"))), "outbound|80||reviews.team.svc.cluster.local");
-  assert.equal(routeFor(snap, "http.80", request("a.com", "/other")), undefined, "delegate catch-all still needs the root match");
+  assert.equal(
+    clusterOf(routeFor(snap, "http.80", request("a.com", "/reviews/1"))),
+    "outbound|80||reviews.team.svc.cluster.local",
+  );
+  assert.equal(
+    routeFor(snap, "http.80", request("a.com", "/other")),
+    undefined,
+    "delegate catch-all still needs the root match",
+  );
 });

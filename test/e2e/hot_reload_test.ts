@@ -17,7 +17,10 @@ Deno.test("hot reload: a changed file is picked up, an invalid one is refused an
     assert.ok(await eventually(async () => (await fetchText(`http://127.0.0.1:${port}/x`)).body === "B"));
     assert.equal(gw.config.current().version, 2);
 
-    await writeAtomically(file, simpleConfig(port, a.port).replace("number: 80, name: http", "number: 0, name: http"));
+    await writeAtomically(
+      file,
+      simpleConfig(port, a.port).replace("number: 80, name: http", "number: 0, name: http"),
+    );
     assert.ok(await eventually(async () => gw.config.status?.ok === false));
     const status = JSON.parse((await fetchText(`${gw.adminUrl}/config_status`)).body);
     assert.equal(status.ok, false);
@@ -76,7 +79,7 @@ Deno.test("hot reload: listeners open and close as Gateway ports come and go", a
   await Deno.writeTextFile(file, simpleConfig(port, a.port));
   const gw = await startTestGateway({ kind: "paths", paths: [file] });
   const withSecond = simpleConfig(port, a.port).replace(
-    "    hosts: [\"*\"]\n",
+    '    hosts: ["*"]\n',
     `    hosts: ["*"]\n  - port: {number: ${second}, name: http-2, protocol: HTTP}\n    hosts: ["*"]\n`,
   );
   try {
@@ -141,7 +144,10 @@ Deno.test("startup with an invalid config serves nothing, reports the errors, th
   const a = startUpstream("A");
   const port = freePort();
   const file = `${dir}/config.yaml`;
-  await Deno.writeTextFile(file, "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec: {servers: []}\n");
+  await Deno.writeTextFile(
+    file,
+    "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec: {servers: []}\n",
+  );
   const gw = await startTestGateway({ kind: "paths", paths: [dir] });
   try {
     assert.equal(gw.config.loaded, false);

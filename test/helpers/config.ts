@@ -29,14 +29,23 @@ export function compileYaml(text: string, identity = DEFAULT_IDENTITY): Snapshot
   const loaded = loadYaml(text);
   const errors = errorsOf(loaded);
   if (errors.length > 0) throw new Error(`config has errors:\n${errors.join("\n")}`);
-  return compileSnapshot(loaded.config, { mesh: DEFAULT_MESH_CONFIG, identity, warnings: loaded.diagnostics });
+  return compileSnapshot(loaded.config, {
+    mesh: DEFAULT_MESH_CONFIG,
+    identity,
+    warnings: loaded.diagnostics,
+  });
 }
 
 /** The identity test gateways run with. */
 export const DEFAULT_IDENTITY = { labels: { istio: "ingressgateway" }, namespace: "istio-system" };
 
 /** A MatchInput for a GET of `path` with the given headers. */
-export function request(authority: string, path: string, headers: Record<string, string> = {}, port = 80): MatchInput {
+export function request(
+  authority: string,
+  path: string,
+  headers: Record<string, string> = {},
+  port = 80,
+): MatchInput {
   const [p, q] = path.split("?");
   const lower = new Map(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
   return {

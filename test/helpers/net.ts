@@ -40,7 +40,11 @@ export function startUpstream(
 }
 
 /** Retries `probe` until it returns true or `timeoutMs` passes; returns whether it succeeded. */
-export async function eventually(probe: () => Promise<boolean>, timeoutMs = 5000, stepMs = 50): Promise<boolean> {
+export async function eventually(
+  probe: () => Promise<boolean>,
+  timeoutMs = 5000,
+  stepMs = 50,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
