@@ -53,19 +53,18 @@ export interface RunningGateway {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const log = options.log ?? ((line: string) => console.log(line));
   let draining = false;
-  let listeners: ListenerManager;
+  const listeners: ListenerManager = new ListenerManager({
+    current: () => config.current(),
+    portOffset: options.portOffset,
+    bindAddress: options.bindAddress,
+    log,
+  });
   const config = new ConfigManager({
     source: options.source,
     mesh: options.mesh,
     identity: options.identity,
     log,
     onSnapshot: (snapshot) => listeners.reconcile(snapshot.listeners),
-  });
-  listeners = new ListenerManager({
-    current: () => config.current(),
-    portOffset: options.portOffset,
-    bindAddress: options.bindAddress,
-    log,
   });
   await config.reload();
 

@@ -21,7 +21,7 @@ Deno.test("hot reload: a changed file is picked up, an invalid one is refused an
       file,
       simpleConfig(port, a.port).replace("number: 80, name: http", "number: 0, name: http"),
     );
-    assert.ok(await eventually(async () => gw.config.status?.ok === false));
+    assert.ok(await eventually(() => gw.config.status?.ok === false));
     const status = JSON.parse((await fetchText(`${gw.adminUrl}/config_status`)).body);
     assert.equal(status.ok, false);
     assert.ok(
@@ -121,10 +121,10 @@ Deno.test("hot reload: a request in flight finishes on the config it started wit
   const gw = await startTestGateway({ kind: "paths", paths: [dir] });
   try {
     const inFlight = fetchText(`http://127.0.0.1:${port}/slow`);
-    assert.ok(await eventually(async () => slow.requests.length === 1));
+    assert.ok(await eventually(() => slow.requests.length === 1));
     await writeAtomically(file, simpleConfig(port, b.port));
     // Probing through the gateway would block on the slow upstream until the reload lands: watch the version.
-    assert.ok(await eventually(() => Promise.resolve(gw.config.current().version === 2)));
+    assert.ok(await eventually(() => gw.config.current().version === 2));
     assert.equal((await fetchText(`http://127.0.0.1:${port}/`)).body, "B");
     release();
     const res = await inFlight;
