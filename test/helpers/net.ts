@@ -41,7 +41,7 @@ export function startUpstream(
 
 /** Retries `probe` until it returns true or `timeoutMs` passes; returns whether it succeeded. */
 export async function eventually(
-  probe: () => Promise<boolean>,
+  probe: () => boolean | Promise<boolean>,
   timeoutMs = 5000,
   stepMs = 50,
 ): Promise<boolean> {
