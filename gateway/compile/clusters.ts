@@ -6,7 +6,7 @@
 import type { ConfigSet } from "../config/config_set.ts";
 import type { DestinationRuleSpec, TrafficPolicy } from "../config/kinds/destination_rule.ts";
 import { compareByCreation, type Resource } from "../config/resource.ts";
-import { hostMatches, resolveShortName } from "./hosts.ts";
+import { hostMatches, resolveShortName } from "../config/hosts.ts";
 import { selectorMatches } from "./labels.ts";
 import type { ServiceRegistry } from "./services.ts";
 import type { Cluster } from "./types.ts";

@@ -13,7 +13,7 @@ import type {
   VirtualServiceSpec,
 } from "../config/kinds/virtual_service.ts";
 import { type Resource, resourceDiagnostic } from "../config/resource.ts";
-import { resolveShortName } from "./hosts.ts";
+import { resolveShortName } from "../config/hosts.ts";
 import { selectorMatches } from "./labels.ts";
 import type { GatewayIdentity } from "./listeners.ts";
 import { compileRouteMatch, MATCH_ALL } from "./route_match.ts";

@@ -3,7 +3,7 @@
  * depends on the number of labels in the host, not on the number of hosts.
  * @module
  */
-import { normalizeAuthority } from "./hosts.ts";
+import { normalizeAuthority } from "../config/hosts.ts";
 import type { RouteTable, VirtualHost } from "./types.ts";
 
 /** Builds the lookup structure over virtual hosts (their domains are lower case). */

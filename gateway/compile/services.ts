@@ -6,7 +6,7 @@
 import type { ConfigSet } from "../config/config_set.ts";
 import type { ServiceEntrySpec } from "../config/kinds/service_entry.ts";
 import type { Resource } from "../config/resource.ts";
-import { resolveShortName } from "./hosts.ts";
+import { resolveShortName } from "../config/hosts.ts";
 import { selectorMatches } from "./labels.ts";
 import type { Endpoint, Resolution } from "./types.ts";
 

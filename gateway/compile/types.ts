@@ -17,7 +17,7 @@ import type {
   HTTPRewrite,
 } from "../config/kinds/virtual_service.ts";
 import type { MeshConfig } from "../config/mesh.ts";
-import type { ServerHost } from "./hosts.ts";
+import type { ServerHost } from "../config/hosts.ts";
 
 /** How a listener treats its bytes: plain HTTP, TLS terminated then HTTP, TLS passed through by SNI, raw TCP. */
 export type ListenerProtocol = "HTTP" | "HTTPS" | "TLS" | "TCP";

@@ -7,7 +7,7 @@
 import type { ConfigSet } from "../config/config_set.ts";
 import type { VirtualServiceSpec } from "../config/kinds/virtual_service.ts";
 import { compareByCreation, type Resource } from "../config/resource.ts";
-import { hostsForNamespace, intersectHosts, resolveShortName } from "./hosts.ts";
+import { hostsForNamespace, intersectHosts, resolveShortName } from "../config/hosts.ts";
 import { buildHttpRoutes, type RouteBuildContext } from "./http_routes.ts";
 import { createRouteTable } from "./route_table.ts";
 import type { RouteEntry, RouteTable, ServerConfig, VirtualHost } from "./types.ts";

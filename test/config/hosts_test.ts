@@ -6,7 +6,7 @@ import {
   normalizeAuthority,
   parseServerHost,
   resolveShortName,
-} from "../../gateway/compile/hosts.ts";
+} from "../../gateway/config/hosts.ts";
 
 Deno.test("resolveShortName() resolves short names in the namespace and keeps FQDNs", () => {
   assert.equal(resolveShortName("reviews", "default"), "reviews.default.svc.cluster.local");
