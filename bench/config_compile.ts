@@ -8,7 +8,7 @@
  * @module
  */
 import { loadConfigTexts } from "../gateway/config/load.ts";
-import { DEFAULT_MESH_CONFIG } from "../gateway/config/mesh.ts";
+import { DEFAULT_MESH_CONFIG } from "../gateway/config/mesh/mod.ts";
 import { compileSnapshot } from "../gateway/compile/snapshot.ts";
 import type { MatchInput } from "../gateway/compile/types.ts";
 

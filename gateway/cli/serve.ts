@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { formatDiagnostic, hasErrors } from "../config/diagnostics.ts";
-import { DEFAULT_MESH_CONFIG, loadMeshConfigFile, type MeshConfig } from "../config/mesh.ts";
+import { DEFAULT_MESH_CONFIG, loadMeshConfigFile, type MeshConfig } from "../config/mesh/mod.ts";
 import { parseLabels } from "../compile/labels.ts";
 import { DEMO_CONFIG } from "../demo/config.ts";
 import { startDemoUpstreams } from "../demo/upstreams.ts";

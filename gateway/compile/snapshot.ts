@@ -4,7 +4,7 @@
  */
 import type { ConfigSet } from "../config/config_set.ts";
 import type { Diagnostic } from "../config/diagnostics.ts";
-import type { MeshConfig } from "../config/mesh.ts";
+import type { MeshConfig } from "../config/mesh/mod.ts";
 import { buildClusters } from "./clusters.ts";
 import { buildListeners, type GatewayIdentity, selectGateways } from "./listeners.ts";
 import { buildServiceRegistry } from "./services.ts";

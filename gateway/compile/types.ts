@@ -16,7 +16,7 @@ import type {
   HTTPRetry,
   HTTPRewrite,
 } from "../config/kinds/virtual_service.ts";
-import type { MeshConfig } from "../config/mesh.ts";
+import type { MeshConfig } from "../config/mesh/mod.ts";
 import type { ServerHost } from "../config/hosts.ts";
 
 /** How a listener treats its bytes: plain HTTP, TLS terminated then HTTP, TLS passed through by SNI, raw TCP. */

@@ -3,10 +3,10 @@
  * semantic rules, with every finding located in the source.
  * @module
  */
-import type { z } from "zod";
 import { type Diagnostic, type FieldPath, formatPath, type Severity } from "./diagnostics.ts";
 import type { KindDefinition } from "./kind.ts";
 import { describeResource, type Resource, type ResourceMeta } from "./resource.ts";
+import { reportZodIssue } from "./schema/issues.ts";
 import type { YamlDocument } from "./yaml_document.ts";
 
 /** Validates a document against its kind definition; returns the resource when no error was found. */
@@ -53,7 +53,7 @@ export function validateResource(
   const rawSpec = value.spec ?? {};
   const parsed = kind.schema.safeParse(rawSpec, { reportInput: true });
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) reportIssue(issue, report);
+    for (const issue of parsed.error.issues) reportZodIssue(issue, ["spec"], report);
     return undefined;
   }
   kind.rules?.(parsed.data, {
@@ -133,59 +133,4 @@ function readStringMap(v: unknown, path: FieldPath, problems: Envelope["problems
     else problems.push({ path: [...path, k], message: "must be a string" });
   }
   return out;
-}
-
-/** Maps a zod issue onto the API server's wording, at the field it concerns. */
-function reportIssue(
-  issue: z.core.$ZodIssue,
-  report: (path: FieldPath, message: string, severity?: Severity, atKey?: boolean) => void,
-): void {
-  const path: FieldPath = ["spec", ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))];
-  switch (issue.code) {
-    case "invalid_type": {
-      if (issue.input === undefined) report(path, "Required value");
-      else report(path, `must be of type ${typeName(issue.expected)}: ${describeInput(issue.input)}`);
-      return;
-    }
-    case "unrecognized_keys":
-      for (const key of issue.keys) report([...path, key], `unknown field "${key}"`, "error", true);
-      return;
-    case "invalid_value":
-      report(
-        path,
-        `Unsupported value: ${describeInput(issue.input)}: supported values: ${
-          issue.values.map((v) => JSON.stringify(v)).join(", ")
-        }`,
-      );
-      return;
-    case "invalid_union": {
-      const nested = issue.errors.flat();
-      if (nested.length > 0) {
-        for (const n of nested) {
-          reportIssue({ ...n, path: [...issue.path, ...n.path] } as z.core.$ZodIssue, report);
-        }
-      } else report(path, issue.message);
-      return;
-    }
-    default:
-      report(path, issue.message);
-  }
-}
-
-function typeName(expected: string): string {
-  switch (expected) {
-    case "int":
-      return "integer";
-    case "record":
-      return "object";
-    default:
-      return expected;
-  }
-}
-
-function describeInput(input: unknown): string {
-  if (input === null) return '"null"';
-  if (Array.isArray(input)) return '"array"';
-  if (typeof input === "object") return '"object"';
-  return JSON.stringify(input);
 }

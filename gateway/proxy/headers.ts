@@ -1,7 +1,9 @@
 /**
- * Header handling at the gateway edge, as Istio configures Envoy's connection manager for gateways.
+ * Header handling at the gateway edge, as Istio configures Envoy's connection manager for gateways: hop-by-hop
+ * removal, `X-Forwarded-*`, `X-Request-Id`, and sanitizing of `x-envoy-*` control headers from outside.
  * @module
  */
+import type { ClientAddresses } from "./client_address.ts";
 
 /**
  * Hop-by-hop headers (RFC 9110 §7.6.1) that a proxy must not forward, plus the legacy `proxy-connection` and
@@ -35,4 +37,29 @@ export function stripEnvoyHeaders(headers: Headers): void {
     if (name.startsWith("x-envoy-")) doomed.push(name);
   });
   for (const name of doomed) headers.delete(name);
+}
+
+/** What the edge header rules need to know about the downstream request. */
+export interface EdgeContext {
+  readonly addresses: ClientAddresses;
+  /** `http` or `https`, from the downstream connection. */
+  readonly scheme: string;
+  /** Whether proxies in front are trusted (`numTrustedProxies` > 0): then their X-Forwarded-Proto is kept. */
+  readonly trustProxies: boolean;
+}
+
+/**
+ * Turns the downstream request headers into the upstream request headers (in place): hop-by-hop removed,
+ * X-Forwarded-For appended, X-Forwarded-Proto set, X-Request-Id generated when absent, and for external
+ * requests `x-envoy-*` stripped and `x-envoy-external-address` set to the client address.
+ */
+export function applyEdgeRequestHeaders(headers: Headers, ctx: EdgeContext): void {
+  stripHopByHop(headers);
+  if (!ctx.addresses.internal) {
+    stripEnvoyHeaders(headers);
+    headers.set("x-envoy-external-address", ctx.addresses.client);
+  }
+  headers.set("x-forwarded-for", ctx.addresses.forwardedFor);
+  if (!ctx.trustProxies || !headers.has("x-forwarded-proto")) headers.set("x-forwarded-proto", ctx.scheme);
+  if (!headers.has("x-request-id")) headers.set("x-request-id", crypto.randomUUID());
 }

@@ -5,7 +5,7 @@
  */
 import { type Diagnostic, formatDiagnostic, hasErrors } from "../config/diagnostics.ts";
 import { type ConfigText, loadConfigPaths, loadConfigTexts, type LoadResult } from "../config/load.ts";
-import type { MeshConfig } from "../config/mesh.ts";
+import type { MeshConfig } from "../config/mesh/mod.ts";
 import type { GatewayIdentity } from "../compile/listeners.ts";
 import { compileSnapshot } from "../compile/snapshot.ts";
 import type { Snapshot } from "../compile/types.ts";

@@ -2,7 +2,7 @@
  * A running gateway: config manager, listeners, file watch and the admin, readiness and Prometheus servers.
  * @module
  */
-import type { MeshConfig } from "../config/mesh.ts";
+import type { MeshConfig } from "../config/mesh/mod.ts";
 import type { GatewayIdentity } from "../compile/listeners.ts";
 import { createAdminApp, createPrometheusApp, createReadinessApp } from "./admin.ts";
 import { ConfigManager, type ConfigSource } from "./config_manager.ts";

@@ -4,6 +4,8 @@
  * @module
  */
 import type { ListenerConfig, Snapshot } from "../compile/types.ts";
+import { DnsCache } from "../proxy/dns.ts";
+import { EndpointPicker } from "../proxy/endpoints.ts";
 import { createHttpHandler } from "../proxy/handler.ts";
 
 /** The state of one listener, as the admin API shows it. */
@@ -43,6 +45,7 @@ const DRAIN_MS = 10_000;
 export class ListenerManager {
   #options: ListenerManagerOptions;
   #open = new Map<string, Open>();
+  #endpoints = new EndpointPicker(new DnsCache());
 
   constructor(options: ListenerManagerOptions) {
     this.#options = options;
@@ -105,6 +108,7 @@ export class ListenerManager {
           current: this.#options.current,
           port: config.port,
           routeName: `http.${config.port}`,
+          endpoints: this.#endpoints,
         }),
       );
       return { config, server, abort, state: { ...base, state: "listening" } };

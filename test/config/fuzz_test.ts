@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { type Diagnostic, formatDiagnostic } from "../../gateway/config/diagnostics.ts";
 import { loadConfigTexts } from "../../gateway/config/load.ts";
-import { parseMeshConfig } from "../../gateway/config/mesh.ts";
+import { parseMeshConfig } from "../../gateway/config/mesh/mod.ts";
 import {
   corpusAvailable,
   listCorpusYaml,

@@ -6,7 +6,7 @@ import {
   type ExtensionProvider,
   loadMeshConfigFile,
   parseMeshConfig,
-} from "../../gateway/config/mesh.ts";
+} from "../../gateway/config/mesh/mod.ts";
 
 const ISTIO_IO = new URL("../../../shared/istio/istio.io/", import.meta.url);
 const ANALYZER_TESTDATA = new URL(

@@ -5,7 +5,7 @@
 import type { Diagnostic } from "../../gateway/config/diagnostics.ts";
 import { formatDiagnostic } from "../../gateway/config/diagnostics.ts";
 import { loadConfigTexts, type LoadResult } from "../../gateway/config/load.ts";
-import { DEFAULT_MESH_CONFIG } from "../../gateway/config/mesh.ts";
+import { DEFAULT_MESH_CONFIG } from "../../gateway/config/mesh/mod.ts";
 import { compileSnapshot } from "../../gateway/compile/snapshot.ts";
 import type { MatchInput, RouteEntry, Snapshot } from "../../gateway/compile/types.ts";
 

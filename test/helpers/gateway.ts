@@ -3,7 +3,7 @@
  * side servers on 127.0.0.1 only, ephemeral side ports.
  * @module
  */
-import { DEFAULT_MESH_CONFIG, type MeshConfig } from "../../gateway/config/mesh.ts";
+import { DEFAULT_MESH_CONFIG, type MeshConfig } from "../../gateway/config/mesh/mod.ts";
 import type { ConfigSource } from "../../gateway/server/config_manager.ts";
 import { type RunningGateway, startGateway } from "../../gateway/server/gateway.ts";
 

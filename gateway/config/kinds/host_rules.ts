@@ -103,13 +103,25 @@ export function isIstioDns1123Label(value: string): boolean {
   return value.length <= 63 && ISTIO_DNS1123_LABEL.test(value);
 }
 
+/** Kubernetes' `IsDNS1123Label`: lowercase letters, digits and inner dashes, at most 63 characters. */
+export function isDns1123Label(value: string): boolean {
+  return value.length <= 63 && DNS1123_LABEL.test(value);
+}
+
 function dns1123PreconditionError(name: string): string | undefined {
   if (name.length > 255) return `domain name ${JSON.stringify(name)} too long (max 255)`;
   if (name.length === 0) return "empty domain name not allowed";
   return undefined;
 }
 
-function dns1123LabelsError(domain: string): string | undefined {
+/**
+ * The label checks of istiod's `ValidateFQDN`, with its messages: every label valid by `isLabel` (Istio's, of
+ * either case, unless told otherwise), a trailing dot allowed, no all-numeric top-level domain.
+ */
+export function dns1123LabelsError(
+  domain: string,
+  isLabel: (label: string) => boolean = isIstioDns1123Label,
+): string | undefined {
   const parts = domain.split(".");
   const tld = parts[parts.length - 1];
   if (/^[+-]?\d+$/.test(tld)) {
@@ -119,7 +131,7 @@ function dns1123LabelsError(domain: string): string | undefined {
   }
   for (let i = 0; i < parts.length; i++) {
     if (i === parts.length - 1 && parts[i] === "") return undefined;
-    if (!isIstioDns1123Label(parts[i])) {
+    if (!isLabel(parts[i])) {
       return `domain name ${JSON.stringify(domain)} invalid (label ${JSON.stringify(parts[i])} invalid)`;
     }
   }
@@ -141,9 +153,15 @@ export function istioWildcardDomainError(domain: string): string | undefined {
   return dot < 0 ? undefined : dns1123LabelsError(domain.slice(dot + 1));
 }
 
-/** istiod's `ValidateFQDN`, with its exact messages (no wildcard; a trailing dot is allowed). */
-export function istioFqdnError(fqdn: string): string | undefined {
-  return dns1123PreconditionError(fqdn) ?? dns1123LabelsError(fqdn);
+/**
+ * istiod's `ValidateFQDN`, with its exact messages (no wildcard; a trailing dot is allowed); `isLabel` as for
+ * {@link dns1123LabelsError}.
+ */
+export function istioFqdnError(
+  fqdn: string,
+  isLabel: (label: string) => boolean = isIstioDns1123Label,
+): string | undefined {
+  return dns1123PreconditionError(fqdn) ?? dns1123LabelsError(fqdn, isLabel);
 }
 
 /** istiod's `ValidateIPSubnet`: an IP address or a CIDR block; returns its message or undefined. */

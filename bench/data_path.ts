@@ -1,0 +1,671 @@
+/**
+ * Data-path benchmark: Portcullis forwarding HTTP/1.1 next to nginx, side by side in one run, on loopback.
+ *
+ * Three targets, all up at once:
+ * - `direct`: the upstream itself, an nginx instance answering `return 200` with a 100-byte body;
+ * - `nginx`: nginx as a reverse proxy (1 worker, upstream keep-alive; the config of
+ *   shared/reference/performance.md);
+ * - `portcullis`: `main.ts serve` on a generated Istio config (Gateway, a VirtualService with a header
+ *   match, a weighted split, a regex route, a direct response and a catch-all, a DestinationRule with
+ *   subsets, a STATIC ServiceEntry pointing at the upstream).
+ *
+ * Method (as performance.md, cores swapped): the proxy under test is pinned to CPU 0, wrk and the upstream
+ * to CPU 1. For each target and connection count (c50, then c1): a short warm-up, then
+ * `wrk -t1 -cN -dD --latency` against `/api/v1/items` with `Host: api.bench.example`. Reported: req/s,
+ * p50/p99, the proxy's CPU (utime+stime of its process tree from /proc over the measured window) in cores
+ * and in µs per request, its RSS (VmRSS of the tree: idle before load, peak sampled every 0.5 s), and
+ * "other cpu0": CPU 0 time not used by the proxy (other load on the proxy's core; high values mean the
+ * run is contaminated). Compare only ratios taken in one run: clean runs still vary by 10-15 %.
+ *
+ * Prerequisites: wrk, nginx and taskset (`bench/install.sh` installs them with apt-get). Without them the
+ * script prints "skipped: wrk/nginx not installed" and exits 0.
+ * Run: `deno task bench` (all benchmarks) or `deno run -A bench/data_path.ts [--duration S] [--warmup S]`.
+ * Results are also written to bench/out/data_path.json. Every process it starts is stopped on exit,
+ * error or Ctrl-C, and its temp dir is removed.
+ * @module
+ */
+import { parseArgs } from "node:util";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const OUT_FILE = new URL("out/data_path.json", import.meta.url).pathname;
+const HOST = "api.bench.example";
+const PATH = "/api/v1/items";
+/** 100 bytes, as performance.md's upstream. */
+const BODY = "portcullis data path bench upstream body ".repeat(3).slice(0, 99) + "\n";
+const PROXY_CPU = "0";
+const LOAD_CPU = "1";
+const CLK_TCK = 100;
+
+// ---------------------------------------------------------------------------------------------------------
+// Processes
+
+interface Proc {
+  readonly name: string;
+  readonly pid: number;
+  readonly child: Deno.ChildProcess;
+  /** The last few KB of its stdout+stderr. */
+  output(): string;
+  exited: boolean;
+}
+
+const procs: Proc[] = [];
+
+function spawn(name: string, cmd: string, args: string[]): Proc {
+  const child = new Deno.Command(cmd, { args, stdin: "null", stdout: "piped", stderr: "piped" }).spawn();
+  let tail = "";
+  const drain = async (stream: ReadableStream<Uint8Array>) => {
+    const dec = new TextDecoder();
+    for await (const chunk of stream) tail = (tail + dec.decode(chunk, { stream: true })).slice(-4000);
+  };
+  const proc: Proc = { name, pid: child.pid, child, output: () => tail, exited: false };
+  void drain(child.stdout).catch(() => {});
+  void drain(child.stderr).catch(() => {});
+  void child.status.then(() => (proc.exited = true));
+  procs.push(proc);
+  return proc;
+}
+
+/** Every descendant of `pid` (scans /proc: the `children` files are not always there). */
+function descendants(pid: number): number[] {
+  const parent = new Map<number, number[]>();
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    const st = readStat(Number(e.name));
+    if (!st) continue;
+    const list = parent.get(st.ppid) ?? [];
+    list.push(Number(e.name));
+    parent.set(st.ppid, list);
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const c of parent.get(p) ?? []) {
+      out.push(c);
+      walk(c);
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+function readStat(pid: number): { ppid: number; jiffies: number } | undefined {
+  try {
+    const text = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
+    // After the comm: state(0) ppid(1) ... utime(11) stime(12).
+    return { ppid: Number(f[1]), jiffies: Number(f[11]) + Number(f[12]) };
+  } catch {
+    return undefined;
+  }
+}
+
+function rssKb(pid: number): number {
+  try {
+    const m = Deno.readTextFileSync(`/proc/${pid}/status`).match(/^VmRSS:\s+(\d+)/m);
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+const tree = (pid: number) => [pid, ...descendants(pid)];
+const treeJiffies = (pid: number) => tree(pid).reduce((n, p) => n + (readStat(p)?.jiffies ?? 0), 0);
+const treeRssMb = (pid: number) => tree(pid).reduce((n, p) => n + rssKb(p), 0) / 1024;
+
+/** Busy jiffies of one CPU (user+nice+system+irq+softirq+steal). */
+function cpuBusy(cpu: string): number {
+  const line = Deno.readTextFileSync("/proc/stat").split("\n").find((l) => l.startsWith(`cpu${cpu} `));
+  if (!line) return 0;
+  const f = line.trim().split(/\s+/).slice(1).map(Number);
+  return f[0] + f[1] + f[2] + f[5] + f[6] + (f[7] ?? 0);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** SIGTERM, then SIGKILL after 3 s; then any leftover descendants (nginx workers of a killed master). */
+async function stop(proc: Proc): Promise<void> {
+  const kids = proc.exited ? [] : descendants(proc.pid);
+  const kill = (pid: number, sig: Deno.Signal) => {
+    try {
+      Deno.kill(pid, sig);
+    } catch {
+      // already gone
+    }
+  };
+  if (!proc.exited) {
+    kill(proc.pid, "SIGTERM");
+    const done = await Promise.race([proc.child.status.then(() => true), sleep(3000).then(() => false)]);
+    if (!done) {
+      kill(proc.pid, "SIGKILL");
+      await proc.child.status;
+    }
+  }
+  for (const k of kids) if (readStat(k)) kill(k, "SIGKILL");
+}
+
+let cleaning: Promise<void> | undefined;
+let tempDir: string | undefined;
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const p of procs.slice().reverse()) await stop(p).catch(() => {});
+    if (tempDir) await Deno.remove(tempDir, { recursive: true }).catch(() => {});
+  })();
+  return cleaning;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Helpers
+
+function which(name: string): string | undefined {
+  const dirs = [...(Deno.env.get("PATH") ?? "").split(":"), "/usr/sbin", "/sbin", "/usr/local/sbin"];
+  for (const d of dirs) {
+    if (!d) continue;
+    try {
+      const st = Deno.statSync(`${d}/${name}`);
+      if (st.isFile && ((st.mode ?? 0o111) & 0o111)) return `${d}/${name}`;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** One request over a fresh connection; returns the raw response (status line, headers, body). */
+async function rawGet(port: number, timeoutMs = 2000): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const timer = setTimeout(() => conn.close(), timeoutMs);
+  try {
+    await conn.write(
+      new TextEncoder().encode(`GET ${PATH} HTTP/1.1\r\nHost: ${HOST}\r\nConnection: close\r\n\r\n`),
+    );
+    let text = "";
+    const buf = new Uint8Array(16384);
+    const dec = new TextDecoder();
+    for (;;) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      text += dec.decode(buf.subarray(0, n), { stream: true });
+    }
+    return text;
+  } finally {
+    clearTimeout(timer);
+    try {
+      conn.close();
+    } catch {
+      // closed by the timer
+    }
+  }
+}
+
+/** Waits until `port` answers 200 with the upstream body; throws with the process output otherwise. */
+async function waitServing(proc: Proc, port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  while (Date.now() < deadline) {
+    if (proc.exited) throw new Error(`${proc.name} exited early:\n${proc.output()}`);
+    try {
+      last = await rawGet(port);
+      if (last.startsWith("HTTP/1.1 200") && last.endsWith(BODY)) return;
+    } catch (e) {
+      last = String(e);
+    }
+    await sleep(100);
+  }
+  throw new Error(
+    `${proc.name} not serving on :${port} after ${timeoutMs} ms; last: ${
+      last.slice(0, 300)
+    }\n${proc.output()}`,
+  );
+}
+
+async function waitReady(proc: Proc, url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.exited) throw new Error(`${proc.name} exited early:\n${proc.output()}`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      await res.body?.cancel();
+      if (res.status === 200) return;
+    } catch {
+      // not yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`${proc.name} not ready at ${url} after ${timeoutMs} ms\n${proc.output()}`);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Configs
+
+function nginxCommon(dir: string, name: string): string {
+  return `worker_processes 1;
+daemon off;
+pid ${dir}/${name}.pid;
+error_log ${dir}/${name}_error.log warn;
+events { worker_connections 4096; }`;
+}
+
+function nginxTemps(dir: string, name: string): string {
+  return ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]
+    .map((t) => `  ${t}_temp_path ${dir}/${name}_${t};`).join("\n");
+}
+
+function upstreamConf(dir: string, port: number): string {
+  return `${nginxCommon(dir, "upstream")}
+http {
+  access_log off; keepalive_requests 10000000; keepalive_timeout 300s;
+${nginxTemps(dir, "upstream")}
+  server {
+    listen 127.0.0.1:${port} backlog=4096;
+    location / { default_type text/plain; return 200 "${BODY.trimEnd()}\\n"; }
+  }
+}
+`;
+}
+
+/** performance.md's reverse-proxy anchor. */
+function proxyConf(dir: string, port: number, upstream: number): string {
+  return `${nginxCommon(dir, "proxy")}
+http {
+  access_log off; keepalive_requests 10000000; keepalive_timeout 300s;
+${nginxTemps(dir, "proxy")}
+  upstream backend { server 127.0.0.1:${upstream}; keepalive 128; keepalive_requests 10000000; keepalive_timeout 300s; }
+  server {
+    listen 127.0.0.1:${port} backlog=4096;
+    location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host; }
+  }
+}
+`;
+}
+
+/** The Istio config Portcullis serves: the benchmark path goes past a header match to a 90/10 split. */
+export function gatewayConfig(port: number, upstream: number): string {
+  const backend = "backend.bench.svc.cluster.local";
+  return `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: bench-gateway, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: ${port}, name: http, protocol: HTTP}
+    hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: bench-api, namespace: bench}
+spec:
+  hosts: [${HOST}]
+  gateways: [istio-system/bench-gateway]
+  http:
+  - name: canary-header
+    match:
+    - uri: {prefix: /api/}
+      headers: {x-canary: {exact: always}}
+    route:
+    - destination: {host: ${backend}, subset: v2, port: {number: 80}}
+  - name: api-split
+    match:
+    - uri: {prefix: /api/}
+    route:
+    - destination: {host: ${backend}, subset: v1, port: {number: 80}}
+      weight: 90
+    - destination: {host: ${backend}, subset: v2, port: {number: 80}}
+      weight: 10
+  - name: items
+    match:
+    - uri: {regex: "/items/[0-9]+"}
+    route:
+    - destination: {host: ${backend}, subset: v1, port: {number: 80}}
+  - name: health
+    match:
+    - uri: {exact: /healthz}
+    directResponse: {status: 200, body: {string: "ok"}}
+  - name: default
+    route:
+    - destination: {host: ${backend}, subset: v1, port: {number: 80}}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: backend, namespace: bench}
+spec:
+  host: ${backend}
+  trafficPolicy:
+    loadBalancer: {simple: ROUND_ROBIN}
+    connectionPool: {tcp: {maxConnections: 1024}}
+  subsets:
+  - name: v1
+    labels: {version: v1}
+  - name: v2
+    labels: {version: v2}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: backend, namespace: bench}
+spec:
+  hosts: [${backend}]
+  location: MESH_INTERNAL
+  resolution: STATIC
+  ports:
+  - {number: 80, name: http, protocol: HTTP}
+  endpoints:
+  - address: 127.0.0.1
+    ports: {http: ${upstream}}
+    labels: {version: v1}
+  - address: 127.0.0.1
+    ports: {http: ${upstream}}
+    labels: {version: v2}
+`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Load
+
+interface WrkResult {
+  requests: number;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  socketErrors: number;
+}
+
+function toMs(value: string, unit: string): number {
+  const v = Number(value);
+  return unit === "us" ? v / 1000 : unit === "ms" ? v : v * 1000;
+}
+
+export function parseWrk(out: string): WrkResult {
+  const num = (re: RegExp) => Number(out.match(re)?.[1] ?? NaN);
+  const pct = (p: string) => {
+    const m = out.match(new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)\\s*$`, "m"));
+    return m ? toMs(m[1], m[2]) : NaN;
+  };
+  const sock = out.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
+  return {
+    requests: num(/(\d+) requests in /),
+    rps: num(/Requests\/sec:\s+([\d.]+)/),
+    p50Ms: pct("50"),
+    p99Ms: pct("99"),
+    non2xx: out.match(/Non-2xx or 3xx responses: (\d+)/) ? num(/Non-2xx or 3xx responses: (\d+)/) : 0,
+    socketErrors: sock ? sock.slice(1).reduce((n, s) => n + Number(s), 0) : 0,
+  };
+}
+
+async function wrk(wrkPath: string, taskset: string, port: number, conns: number, seconds: number) {
+  const { code, stdout, stderr } = await new Deno.Command(taskset, {
+    args: [
+      "-c",
+      LOAD_CPU,
+      wrkPath,
+      "-t1",
+      `-c${conns}`,
+      `-d${seconds}s`,
+      "--latency",
+      "-H",
+      `Host: ${HOST}`,
+      `http://127.0.0.1:${port}${PATH}`,
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout((seconds + 15) * 1000),
+  }).output();
+  const out = new TextDecoder().decode(stdout);
+  if (code !== 0) throw new Error(`wrk failed (${code}): ${out}${new TextDecoder().decode(stderr)}`);
+  return parseWrk(out);
+}
+
+interface Target {
+  readonly name: string;
+  readonly port: number;
+  /** The proxy process (absent for the upstream itself). */
+  readonly proc?: Proc;
+  rssIdleMb?: number;
+}
+
+interface Measurement extends WrkResult {
+  target: string;
+  conns: number;
+  seconds: number;
+  proxyCores?: number;
+  cpuUsPerReq?: number;
+  rssMb?: number;
+  rssPeakMb?: number;
+  otherCpu0Cores: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Main
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: { duration: { type: "string", default: "8" }, warmup: { type: "string", default: "2" } },
+  });
+  const seconds = Number(values.duration);
+  const warmup = Number(values.warmup);
+
+  const wrkPath = which("wrk");
+  const nginxPath = which("nginx");
+  const taskset = which("taskset");
+  if (!wrkPath || !nginxPath || !taskset) {
+    const missing = [!wrkPath && "wrk", !nginxPath && "nginx", !taskset && "taskset"].filter(Boolean);
+    console.log(`data path benchmark needs wrk, nginx and taskset; missing: ${missing.join(", ")}`);
+    console.log(
+      "install them with bench/install.sh (Debian/Ubuntu: apt-get install -y wrk nginx util-linux)",
+    );
+    console.log("skipped: wrk/nginx not installed");
+    return 0;
+  }
+  const cpus = navigator.hardwareConcurrency;
+  if (cpus < 2) console.log(`warning: ${cpus} CPU(s); the proxy and the load share a core`);
+
+  tempDir = await Deno.makeTempDir({ prefix: "portcullis-bench-" });
+  const dir = tempDir;
+  const [upPort, ngxPort, gwPort, adminPort, readyPort, promPort] = Array.from({ length: 6 }, freePort);
+
+  await Deno.writeTextFile(`${dir}/upstream.conf`, upstreamConf(dir, upPort));
+  await Deno.writeTextFile(`${dir}/proxy.conf`, proxyConf(dir, ngxPort, upPort));
+  await Deno.writeTextFile(`${dir}/gateway.yaml`, gatewayConfig(gwPort, upPort));
+
+  const nginxArgs = (
+    name: string,
+  ) => [nginxPath, "-p", `${dir}/`, "-c", `${dir}/${name}.conf`, "-e", `${dir}/${name}_error.log`];
+  const upstream = spawn("upstream nginx", taskset, ["-c", LOAD_CPU, ...nginxArgs("upstream")]);
+  await waitServing(upstream, upPort, 5000);
+  const ngx = spawn("nginx proxy", taskset, ["-c", PROXY_CPU, ...nginxArgs("proxy")]);
+  const gw = spawn("portcullis", taskset, [
+    "-c",
+    PROXY_CPU,
+    Deno.execPath(),
+    "run",
+    "-A",
+    `${ROOT}main.ts`,
+    "serve",
+    "--config",
+    `${dir}/gateway.yaml`,
+    "--bind",
+    "127.0.0.1",
+    "--no-watch",
+    "--drain-seconds",
+    "0",
+    "--admin-port",
+    String(adminPort),
+    "--readiness-port",
+    String(readyPort),
+    "--prometheus-port",
+    String(promPort),
+  ]);
+  await waitServing(ngx, ngxPort, 5000);
+  await waitReady(gw, `http://127.0.0.1:${readyPort}/healthz/ready`, 60_000);
+  await waitServing(gw, gwPort, 10_000);
+
+  const targets: Target[] = [
+    { name: "direct", port: upPort },
+    { name: "nginx", port: ngxPort, proc: ngx },
+    { name: "portcullis", port: gwPort, proc: gw },
+  ];
+  await sleep(500);
+  for (const t of targets) if (t.proc) t.rssIdleMb = treeRssMb(t.proc.pid);
+
+  const [nginxVersion, denoVersion] = [
+    new TextDecoder().decode((await new Deno.Command(nginxPath, { args: ["-v"] }).output()).stderr).trim(),
+    Deno.version.deno,
+  ];
+  console.log(
+    `data path: HTTP/1.1 keep-alive, ${BODY.length}-byte body, GET ${PATH}; proxy on cpu${PROXY_CPU}, ` +
+      `wrk+upstream on cpu${LOAD_CPU}; warm-up ${warmup} s, measure ${seconds} s (${nginxVersion}, deno ${denoVersion})`,
+  );
+
+  const results: Measurement[] = [];
+  for (const conns of [50, 1]) {
+    for (const t of targets) {
+      if (warmup > 0) await wrk(wrkPath, taskset, t.port, conns, warmup);
+      await sleep(300);
+      let peak = 0;
+      const pid = t.proc?.pid;
+      const sampler = pid === undefined
+        ? undefined
+        : setInterval(() => (peak = Math.max(peak, treeRssMb(pid))), 500);
+      const cpu0 = cpuBusy(PROXY_CPU);
+      const j0 = pid === undefined ? 0 : treeJiffies(pid);
+      const t0 = performance.now();
+      let r: WrkResult;
+      try {
+        r = await wrk(wrkPath, taskset, t.port, conns, seconds);
+      } finally {
+        clearInterval(sampler);
+      }
+      const wall = (performance.now() - t0) / 1000;
+      const dj = pid === undefined ? 0 : treeJiffies(pid) - j0;
+      const m: Measurement = {
+        target: t.name,
+        conns,
+        seconds,
+        ...r,
+        otherCpu0Cores: Math.max(0, (cpuBusy(PROXY_CPU) - cpu0 - dj) / CLK_TCK / wall),
+      };
+      if (pid !== undefined) {
+        m.proxyCores = dj / CLK_TCK / wall;
+        m.cpuUsPerReq = (dj / CLK_TCK) * 1e6 / r.requests;
+        m.rssMb = treeRssMb(pid);
+        m.rssPeakMb = Math.max(peak, m.rssMb);
+      }
+      results.push(m);
+      console.log(`  ${t.name} c${conns}: ${Math.round(r.rps)} req/s`);
+    }
+  }
+
+  const get = (target: string, conns: number) =>
+    results.find((r) => r.target === target && r.conns === conns)!;
+  const f = (v: number | undefined, digits = 1) =>
+    v === undefined || Number.isNaN(v) ? "–" : v.toFixed(digits);
+  const us = (ms: number) => `${Math.round(ms * 1000)}µs`;
+  const lat = (ms: number) => ms < 1 ? us(ms) : `${ms.toFixed(2)}ms`;
+  console.log("");
+  console.log(
+    "| target | conns | req/s | ×nginx | p50 | p99 | added p50 vs direct | proxy cores | CPU µs/req | RSS MB idle / end / peak | other cpu0 | errors |",
+  );
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
+  for (const m of results) {
+    const ngxM = get("nginx", m.conns);
+    const direct = get("direct", m.conns);
+    const t = targets.find((x) => x.name === m.target)!;
+    const errors = m.non2xx + m.socketErrors;
+    console.log(
+      `| ${m.target} | ${m.conns} | ${Math.round(m.rps).toLocaleString("en-US")} | ${
+        f(m.rps / ngxM.rps, 2)
+      } | ` +
+        `${lat(m.p50Ms)} | ${lat(m.p99Ms)} | ${
+          m.target === "direct" ? "–" : `+${us(m.p50Ms - direct.p50Ms)}`
+        } | ` +
+        `${f(m.proxyCores, 2)} | ${f(m.cpuUsPerReq)} | ${
+          t.proc ? `${f(t.rssIdleMb)} / ${f(m.rssMb)} / ${f(m.rssPeakMb)}` : "–"
+        } | ${f(m.otherCpu0Cores, 2)} | ${
+          errors === 0 ? "0" : `${m.non2xx} non-2xx, ${m.socketErrors} socket`
+        } |`,
+    );
+  }
+  const pc50 = get("portcullis", 50),
+    nc50 = get("nginx", 50),
+    pc1 = get("portcullis", 1),
+    nc1 = get("nginx", 1);
+  const dc1 = get("direct", 1);
+  const ratios = {
+    rpsC50: pc50.rps / nc50.rps,
+    p50C50: pc50.p50Ms / nc50.p50Ms,
+    cpuPerReqC50: pc50.cpuUsPerReq! / nc50.cpuUsPerReq!,
+    rpsC1: pc1.rps / nc1.rps,
+    addedP50C1Us: { portcullis: (pc1.p50Ms - dc1.p50Ms) * 1000, nginx: (nc1.p50Ms - dc1.p50Ms) * 1000 },
+  };
+  console.log("");
+  console.log(
+    `portcullis / nginx: c50 req/s ${f(ratios.rpsC50, 2)}×, c50 p50 ${f(ratios.p50C50, 2)}×, ` +
+      `CPU/req ${f(ratios.cpuPerReqC50, 2)}×, c1 req/s ${f(ratios.rpsC1, 2)}×; c1 added p50: portcullis ` +
+      `+${Math.round(ratios.addedP50C1Us.portcullis)}µs, nginx +${Math.round(ratios.addedP50C1Us.nginx)}µs`,
+  );
+  const contaminated = results.filter((m) => m.otherCpu0Cores > 0.15);
+  if (contaminated.length > 0) {
+    console.log(
+      `note: other load on cpu${PROXY_CPU} above 0.15 cores during ${
+        contaminated.map((m) => `${m.target} c${m.conns}`).join(", ")
+      }: those figures are contaminated`,
+    );
+  }
+
+  await Deno.mkdir(new URL("out/", import.meta.url), { recursive: true });
+  await Deno.writeTextFile(
+    OUT_FILE,
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        deno: denoVersion,
+        nginx: nginxVersion,
+        cpus,
+        method: {
+          path: PATH,
+          host: HOST,
+          bodyBytes: BODY.length,
+          proxyCpu: Number(PROXY_CPU),
+          loadCpu: Number(LOAD_CPU),
+          warmupSeconds: warmup,
+          seconds,
+          wrk: "wrk -t1 -cN --latency",
+        },
+        rssIdleMb: Object.fromEntries(targets.filter((t) => t.proc).map((t) => [t.name, t.rssIdleMb])),
+        results,
+        ratios,
+      },
+      null,
+      2,
+    ) + "\n",
+  );
+  console.log(`written: ${OUT_FILE.slice(ROOT.length)}`);
+  return 0;
+}
+
+if (import.meta.main) {
+  const onSignal = () => {
+    console.error("interrupted: stopping processes");
+    void cleanup().finally(() => Deno.exit(130));
+  };
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  let code = 1;
+  try {
+    code = await main();
+  } catch (e) {
+    console.error(`data path benchmark failed: ${e instanceof Error ? e.message : e}`);
+  } finally {
+    await cleanup();
+    Deno.removeSignalListener("SIGINT", onSignal);
+    Deno.removeSignalListener("SIGTERM", onSignal);
+  }
+  Deno.exit(code);
+}

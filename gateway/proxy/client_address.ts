@@ -1,0 +1,45 @@
+/**
+ * Who the client is, as Envoy decides at an Istio gateway (`use_remote_address: true`,
+ * `xff_num_trusted_hops = gatewayTopology.numTrustedProxies`): the peer address, or an address taken from
+ * `X-Forwarded-For` when trusted proxies sit in front.
+ * @module
+ */
+
+/** The addresses of one request, after X-Forwarded-For processing. */
+export interface ClientAddresses {
+  /** The client address policy and logs should use (`remote.ip` in Istio terms). */
+  readonly client: string;
+  /** The value to send upstream in X-Forwarded-For (the incoming list with the peer appended). */
+  readonly forwardedFor: string;
+  /** True when the request came from inside the network: an internal peer and no incoming X-Forwarded-For. */
+  readonly internal: boolean;
+}
+
+/**
+ * Resolves the client address: with `trustedHops` = 0 it is the peer; with N > 0 it is the Nth address from
+ * the right of the incoming X-Forwarded-For (the peer when the list is shorter).
+ * @example clientAddresses("10.0.0.9", "203.0.113.7, 10.0.0.5", 1).client // "10.0.0.5"
+ */
+export function clientAddresses(peer: string, xff: string | null, trustedHops: number): ClientAddresses {
+  const list = xff ? xff.split(",").map((s) => s.trim()).filter((s) => s !== "") : [];
+  let client = peer;
+  if (trustedHops > 0 && list.length >= trustedHops) client = list[list.length - trustedHops];
+  return {
+    client,
+    forwardedFor: list.length > 0 ? `${list.join(", ")}, ${peer}` : peer,
+    internal: list.length === 0 && isInternalAddress(peer),
+  };
+}
+
+/** Loopback, RFC 1918, link-local and IPv6 unique-local addresses. */
+export function isInternalAddress(ip: string): boolean {
+  const v4 = ip.startsWith("::ffff:") ? ip.slice(7) : ip;
+  const m = /^(\d+)\.(\d+)\.\d+\.\d+$/.exec(v4);
+  if (m) {
+    const [a, b] = [Number(m[1]), Number(m[2])];
+    return a === 127 || a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) ||
+      (a === 169 && b === 254);
+  }
+  const lower = ip.toLowerCase();
+  return lower === "::1" || lower.startsWith("fc") || lower.startsWith("fd") || lower.startsWith("fe80:");
+}

@@ -1,0 +1,25 @@
+/**
+ * Replies the gateway makes itself (no route, no healthy upstream, timeouts ...), with Envoy's bodies and the
+ * response flag each one records.
+ * @module
+ */
+
+/** Envoy response flags a request can end with (access-log `%RESPONSE_FLAGS%`). */
+export type ResponseFlag = "NR" | "NC" | "UH" | "UF" | "UT" | "UR" | "UC" | "DC" | "LR" | "URX" | "UPE";
+
+const ENCODER = new TextEncoder();
+
+/** A locally generated reply, with `server: istio-envoy` and a text body when there is one. */
+export function localReply(status: number, body = "", headers: Record<string, string> = {}): Response {
+  const h = new Headers(headers);
+  h.set("server", "istio-envoy");
+  if (body !== "") h.set("content-type", "text/plain");
+  const noBody = status === 204 || status === 304 || (status >= 100 && status < 200);
+  return new Response(noBody ? null : ENCODER.encode(body), { status, headers: h });
+}
+
+/** Envoy's body for a failure before the upstream's response headers, by reset reason. */
+export function upstreamResetBody(reason: string): string {
+  const words = reason === "connection_failure" ? "connection failure" : reason.replaceAll("_", " ");
+  return `upstream connect error or disconnect/reset before headers. reset reason: ${words}`;
+}

@@ -1,0 +1,298 @@
+import assert from "node:assert/strict";
+import { DEFAULT_MESH_CONFIG, type MeshConfig } from "../../gateway/config/mesh/mod.ts";
+import { startTestGateway, type TestGateway } from "../helpers/gateway.ts";
+import { fetchText, freePort, startUpstream, type TestUpstream } from "../helpers/net.ts";
+
+/** A gateway on `port` with the given VirtualService http rules, routing to service `app` → `upstream`. */
+async function gatewayWith(
+  port: number,
+  http: string,
+  upstreamPort: number,
+  mesh?: MeshConfig,
+  extra = "",
+): Promise<TestGateway> {
+  const text = `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: ${port}, name: http, protocol: HTTP}
+    hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: app, namespace: default}
+spec:
+  hosts: ["*"]
+  gateways: [istio-system/gw]
+  http:
+${http}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: app, namespace: default}
+spec:
+  hosts: [app.default.svc.cluster.local]
+  resolution: STATIC
+  ports: [{number: 80, name: http, protocol: HTTP, targetPort: ${upstreamPort}}]
+  endpoints: [{address: 127.0.0.1, labels: {version: v1}}]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: down, namespace: default}
+spec:
+  hosts: [down.default.svc.cluster.local]
+  resolution: STATIC
+  ports: [{number: 80, name: http, protocol: HTTP, targetPort: ${freePort()}}]
+  endpoints: [{address: 127.0.0.1}]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: empty, namespace: default}
+spec:
+  hosts: [empty.default.svc.cluster.local]
+  resolution: STATIC
+  ports: [{number: 80, name: http, protocol: HTTP}]
+  workloadSelector: {labels: {app: nothing}}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: app, namespace: default}
+spec:
+  host: app
+  subsets: [{name: v1, labels: {version: v1}}, {name: v9, labels: {version: v9}}]
+${extra}`;
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/config.yaml`, text);
+  const gw = await startTestGateway({ kind: "paths", paths: [dir] }, { mesh, watch: false });
+  assert.deepEqual(gw.config.status?.errors, []);
+  return gw;
+}
+
+async function withGateway(
+  http: string,
+  run: (base: string, upstream: TestUpstream) => Promise<void>,
+  options: { mesh?: MeshConfig; handler?: (req: Request) => Response | Promise<Response> } = {},
+): Promise<void> {
+  const upstream = startUpstream("app", options.handler);
+  const port = freePort();
+  const gw = await gatewayWith(port, http, upstream.port, options.mesh);
+  try {
+    await run(`http://127.0.0.1:${port}`, upstream);
+  } finally {
+    await gw.close();
+    await upstream.close();
+  }
+}
+
+const ROUTE_ALL = "  - route: [{destination: {host: app}}]";
+
+Deno.test("edge headers: server, upstream service time, request id, X-Forwarded-*, attempt count, hop-by-hop", async () => {
+  await withGateway(ROUTE_ALL, async (base, upstream) => {
+    const res = await fetchText(`${base}/x`, {
+      headers: { "x-forwarded-for": "198.51.100.1", connection: "x-secret", "x-secret": "1", "x-keep": "1" },
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("server"), "istio-envoy");
+    assert.match(res.headers.get("x-envoy-upstream-service-time") ?? "", /^\d+$/);
+    const h = upstream.requests[0].headers;
+    assert.equal(h.get("x-forwarded-for"), "198.51.100.1, 127.0.0.1");
+    assert.equal(h.get("x-forwarded-proto"), "http");
+    assert.match(h.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
+    assert.equal(h.get("x-envoy-attempt-count"), "1");
+    assert.equal(h.get("x-secret"), null, "headers named by Connection are hop-by-hop");
+    assert.equal(h.get("x-keep"), "1");
+    await fetchText(`${base}/x`, { headers: { "x-request-id": "abc" } });
+    assert.equal(upstream.requests[1].headers.get("x-request-id"), "abc", "an existing request id is kept");
+  });
+});
+
+Deno.test("edge headers: with numTrustedProxies the client comes from X-Forwarded-For and x-envoy-* is stripped", async () => {
+  const mesh: MeshConfig = {
+    ...DEFAULT_MESH_CONFIG,
+    defaultConfig: {
+      ...DEFAULT_MESH_CONFIG.defaultConfig,
+      gatewayTopology: { ...DEFAULT_MESH_CONFIG.defaultConfig.gatewayTopology, numTrustedProxies: 1 },
+    },
+  };
+  await withGateway(ROUTE_ALL, async (base, upstream) => {
+    await fetchText(`${base}/x`, {
+      headers: { "x-forwarded-for": "203.0.113.9", "x-envoy-retry-on": "5xx", "x-forwarded-proto": "https" },
+    });
+    const h = upstream.requests[0].headers;
+    assert.equal(h.get("x-envoy-external-address"), "203.0.113.9");
+    assert.equal(h.get("x-envoy-retry-on"), null);
+    assert.equal(h.get("x-forwarded-proto"), "https", "a trusted proxy's X-Forwarded-Proto is kept");
+  }, { mesh });
+});
+
+Deno.test("rewrites: uri prefix, uriRegexRewrite, authority; x-envoy-original-path", async () => {
+  const http = `  - match: [{uri: {prefix: /old}}]
+    rewrite: {uri: /new, authority: backend.internal}
+    route: [{destination: {host: app}}]
+  - match: [{uri: {prefix: /service/}}]
+    rewrite: {uriRegexRewrite: {match: "^/service/([^/]+)(/.*)$", rewrite: "\\\\2/instance/\\\\1"}}
+    route: [{destination: {host: app}}]`;
+  await withGateway(http, async (base, upstream) => {
+    await fetchText(`${base}/old/page?q=1`);
+    assert.equal(upstream.requests[0].path, "/new/page?q=1");
+    assert.equal(upstream.requests[0].headers.get("host"), "backend.internal");
+    assert.equal(upstream.requests[0].headers.get("x-envoy-original-path"), "/old/page?q=1");
+    await fetchText(`${base}/service/foo/v1/api`);
+    assert.equal(upstream.requests[1].path, "/v1/api/instance/foo");
+  });
+});
+
+Deno.test("header rules at route and destination level, both directions", async () => {
+  const http = `  - headers:
+      request: {set: {x-route: r}, add: {x-multi: a}, remove: [x-drop]}
+      response: {set: {x-resp: r}, remove: [x-upstream]}
+    route:
+    - destination: {host: app}
+      headers:
+        request: {set: {x-dest: d}}
+        response: {add: {x-dest-resp: d}}`;
+  await withGateway(http, async (base, upstream) => {
+    const res = await fetchText(`${base}/`, { headers: { "x-drop": "1", "x-multi": "z" } });
+    const h = upstream.requests[0].headers;
+    assert.equal(h.get("x-route"), "r");
+    assert.equal(h.get("x-dest"), "d");
+    assert.equal(h.get("x-drop"), null);
+    assert.equal(h.get("x-multi"), "z, a");
+    assert.equal(res.headers.get("x-resp"), "r");
+    assert.equal(res.headers.get("x-dest-resp"), "d");
+    assert.equal(res.headers.get("x-upstream"), null);
+  });
+});
+
+Deno.test("redirects and direct responses", async () => {
+  const http = `  - match: [{uri: {exact: /a}}]
+    redirect: {uri: /b}
+  - match: [{uri: {exact: /tls}}]
+    redirect: {scheme: https, authority: secure.example.com, redirectCode: 302}
+  - match: [{uri: {exact: /port}}]
+    redirect: {port: 9443}
+  - match: [{uri: {exact: /derive}}]
+    redirect: {uri: /d, derivePort: FROM_REQUEST_PORT}
+  - match: [{uri: {exact: /teapot}}]
+    directResponse: {status: 418, body: {string: "short and stout"}}
+  - match: [{uri: {exact: /bytes}}]
+    directResponse: {status: 200, body: {bytes: "aGVsbG8="}}`;
+  await withGateway(http, async (base) => {
+    const host = base.slice("http://".length);
+    const port = host.split(":")[1];
+    let r = await fetchText(`${base}/a?x=1`);
+    assert.equal(r.status, 301);
+    assert.equal(r.headers.get("location"), `http://${host}/b?x=1`);
+    r = await fetchText(`${base}/tls`);
+    assert.equal(r.status, 302);
+    assert.equal(r.headers.get("location"), "https://secure.example.com/tls");
+    r = await fetchText(`${base}/port`);
+    assert.equal(r.headers.get("location"), "http://127.0.0.1:9443/port");
+    r = await fetchText(`${base}/derive`);
+    assert.equal(r.headers.get("location"), `http://127.0.0.1:${port}/d`);
+    r = await fetchText(`${base}/teapot`);
+    assert.equal(r.status, 418);
+    assert.equal(r.body, "short and stout");
+    assert.equal(r.headers.get("server"), "istio-envoy");
+    assert.equal((await fetchText(`${base}/bytes`)).body, "hello");
+  });
+});
+
+Deno.test("failures: 404 no route, 503 unknown subset, 503 no healthy upstream, 503 connect failure, 504 timeout", async () => {
+  const http = `  - match: [{uri: {prefix: /subset}}]
+    route: [{destination: {host: app, subset: v9}}]
+  - match: [{uri: {prefix: /nosubset}}]
+    route: [{destination: {host: app, subset: nope}}]
+  - match: [{uri: {prefix: /empty}}]
+    route: [{destination: {host: empty}}]
+  - match: [{uri: {prefix: /down}}]
+    route: [{destination: {host: down}}]
+  - match: [{uri: {prefix: /slow}}]
+    timeout: 0.2s
+    route: [{destination: {host: app}}]`;
+  await withGateway(http, async (base) => {
+    assert.equal((await fetchText(`${base}/other`)).status, 404);
+    let r = await fetchText(`${base}/subset`);
+    assert.deepEqual([r.status, r.body], [503, "no healthy upstream"], "subset with no endpoints");
+    r = await fetchText(`${base}/nosubset`);
+    assert.deepEqual([r.status, r.body], [503, ""], "unknown subset: NC");
+    r = await fetchText(`${base}/empty`);
+    assert.deepEqual([r.status, r.body], [503, "no healthy upstream"]);
+    r = await fetchText(`${base}/down`);
+    assert.equal(r.status, 503);
+    assert.equal(
+      r.body,
+      "upstream connect error or disconnect/reset before headers. reset reason: connection failure",
+    );
+    const t0 = performance.now();
+    r = await fetchText(`${base}/slow`);
+    assert.deepEqual([r.status, r.body], [504, "upstream request timeout"]);
+    assert.ok(performance.now() - t0 < 2000);
+  }, {
+    handler: async (req) => {
+      if (new URL(req.url).pathname === "/slow") await new Promise((r) => setTimeout(r, 1000));
+      return new Response("ok");
+    },
+  });
+});
+
+Deno.test("a client that disconnects cancels the upstream request", async () => {
+  let cancelled = false;
+  let resolveSeen!: () => void;
+  const seen = new Promise<void>((r) => (resolveSeen = r));
+  await withGateway(ROUTE_ALL, async (base) => {
+    const ac = new AbortController();
+    const pending = fetch(`${base}/hang`, { signal: ac.signal }).catch(() => undefined);
+    await seen;
+    await new Promise((r) => setTimeout(r, 150));
+    ac.abort();
+    await pending;
+    const deadline = Date.now() + 3000;
+    while (!cancelled && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(cancelled, "the upstream saw its request cancelled");
+  }, {
+    handler: (req) => {
+      resolveSeen();
+      return new Promise<Response>((resolve) => {
+        req.signal.addEventListener("abort", () => {
+          cancelled = true;
+          resolve(new Response("late"));
+        });
+      });
+    },
+  });
+});
+
+Deno.test("weighted split: 90/10 across subsets is accurate over 2000 requests", async () => {
+  const a = startUpstream("A");
+  const b = startUpstream("B");
+  const port = freePort();
+  const http = `  - route:
+    - destination: {host: app, subset: v1}
+      weight: 90
+    - destination: {host: other}
+      weight: 10`;
+  const extra = `---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: other, namespace: default}
+spec:
+  hosts: [other.default.svc.cluster.local]
+  resolution: STATIC
+  ports: [{number: 80, name: http, protocol: HTTP, targetPort: ${b.port}}]
+  endpoints: [{address: 127.0.0.1}]
+`;
+  const gw = await gatewayWith(port, http, a.port, undefined, extra);
+  try {
+    const counts: Record<string, number> = { A: 0, B: 0 };
+    for (let i = 0; i < 2000; i++) counts[(await fetchText(`http://127.0.0.1:${port}/`)).body]++;
+    // Binomial(2000, 0.1): mean 200, sd 13.4; 5 sd either side.
+    assert.ok(counts.B > 133 && counts.B < 267, JSON.stringify(counts));
+  } finally {
+    await gw.close();
+    await a.close();
+    await b.close();
+  }
+});
