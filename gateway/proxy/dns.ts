@@ -20,6 +20,9 @@ export interface DnsCacheOptions {
   readonly now?: () => number;
 }
 
+/** How soon a failed lookup is tried again. */
+const FAILURE_RETRY_MS = 5_000;
+
 const IP = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$/;
 
 /** A cache of host name → addresses. */
@@ -66,6 +69,10 @@ export class DnsCache {
       if (addresses.length > 0) entry.addresses = addresses;
       entry.expires = this.#now() + this.#refreshMs;
       return entry.addresses;
+    }, (e) => {
+      // Retry a failed lookup sooner than a successful one, but do not hammer the resolver on every request.
+      entry.expires = this.#now() + Math.min(this.#refreshMs, FAILURE_RETRY_MS);
+      throw e;
     }).finally(() => {
       entry.refreshing = undefined;
     });
