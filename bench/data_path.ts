@@ -35,6 +35,10 @@ const BODY = "portcullis data path bench upstream body ".repeat(3).slice(0, 99) 
 const PROXY_CPU = "0";
 const LOAD_CPU = "1";
 const CLK_TCK = 100;
+/** "other cpu0" above this marks a measurement as contaminated (the threshold of performance.md). */
+const CONTAMINATED_CORES = 0.15;
+/** Longest wait for the machine to go quiet before each measurement. */
+const QUIET_WAIT_MS = 5000;
 
 // ---------------------------------------------------------------------------------------------------------
 // Processes
@@ -117,6 +121,22 @@ function cpuBusy(cpu: string): number {
   if (!line) return 0;
   const f = line.trim().split(/\s+/).slice(1).map(Number);
   return f[0] + f[1] + f[2] + f[5] + f[6] + (f[7] ?? 0);
+}
+
+/**
+ * Waits, at most `maxMs`, until the whole machine is under 0.2 cores busy over half a second (other
+ * people's test runs would otherwise land on the proxy's core); returns the last load seen.
+ */
+async function waitQuiet(maxMs: number): Promise<number> {
+  const deadline = Date.now() + maxMs;
+  let load = 0;
+  do {
+    const b0 = cpuBusy("");
+    await sleep(500);
+    load = (cpuBusy("") - b0) / CLK_TCK / 0.5;
+    if (load < 0.2) break;
+  } while (Date.now() < deadline);
+  return load;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -438,6 +458,8 @@ interface Measurement extends WrkResult {
   rssMb?: number;
   rssPeakMb?: number;
   otherCpu0Cores: number;
+  /** 2 when the first try was contaminated and the measurement was taken again (the cleaner one is kept). */
+  attempts: number;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -523,42 +545,62 @@ async function main(): Promise<number> {
       `wrk+upstream on cpu${LOAD_CPU}; warm-up ${warmup} s, measure ${seconds} s (${nginxVersion}, deno ${denoVersion})`,
   );
 
+  const measureOnce = async (t: Target, conns: number): Promise<Measurement> => {
+    if (warmup > 0) await wrk(wrkPath, taskset, t.port, conns, warmup);
+    await sleep(300);
+    let peak = 0;
+    const pid = t.proc?.pid;
+    const sampler = pid === undefined
+      ? undefined
+      : setInterval(() => (peak = Math.max(peak, treeRssMb(pid))), 500);
+    const cpu0 = cpuBusy(PROXY_CPU);
+    const j0 = pid === undefined ? 0 : treeJiffies(pid);
+    const t0 = performance.now();
+    let r: WrkResult;
+    try {
+      r = await wrk(wrkPath, taskset, t.port, conns, seconds);
+    } finally {
+      clearInterval(sampler);
+    }
+    const wall = (performance.now() - t0) / 1000;
+    const dj = pid === undefined ? 0 : treeJiffies(pid) - j0;
+    const m: Measurement = {
+      target: t.name,
+      conns,
+      seconds,
+      ...r,
+      otherCpu0Cores: Math.max(0, (cpuBusy(PROXY_CPU) - cpu0 - dj) / CLK_TCK / wall),
+      attempts: 1,
+    };
+    if (pid !== undefined) {
+      m.proxyCores = dj / CLK_TCK / wall;
+      m.cpuUsPerReq = (dj / CLK_TCK) * 1e6 / r.requests;
+      m.rssMb = treeRssMb(pid);
+      m.rssPeakMb = Math.max(peak, m.rssMb);
+    }
+    return m;
+  };
+
   const results: Measurement[] = [];
   for (const conns of [50, 1]) {
     for (const t of targets) {
-      if (warmup > 0) await wrk(wrkPath, taskset, t.port, conns, warmup);
-      await sleep(300);
-      let peak = 0;
-      const pid = t.proc?.pid;
-      const sampler = pid === undefined
-        ? undefined
-        : setInterval(() => (peak = Math.max(peak, treeRssMb(pid))), 500);
-      const cpu0 = cpuBusy(PROXY_CPU);
-      const j0 = pid === undefined ? 0 : treeJiffies(pid);
-      const t0 = performance.now();
-      let r: WrkResult;
-      try {
-        r = await wrk(wrkPath, taskset, t.port, conns, seconds);
-      } finally {
-        clearInterval(sampler);
-      }
-      const wall = (performance.now() - t0) / 1000;
-      const dj = pid === undefined ? 0 : treeJiffies(pid) - j0;
-      const m: Measurement = {
-        target: t.name,
-        conns,
-        seconds,
-        ...r,
-        otherCpu0Cores: Math.max(0, (cpuBusy(PROXY_CPU) - cpu0 - dj) / CLK_TCK / wall),
-      };
-      if (pid !== undefined) {
-        m.proxyCores = dj / CLK_TCK / wall;
-        m.cpuUsPerReq = (dj / CLK_TCK) * 1e6 / r.requests;
-        m.rssMb = treeRssMb(pid);
-        m.rssPeakMb = Math.max(peak, m.rssMb);
+      await waitQuiet(QUIET_WAIT_MS);
+      let m = await measureOnce(t, conns);
+      if (m.otherCpu0Cores > CONTAMINATED_CORES) {
+        // Another process shared the proxy's core: wait for a quieter moment and measure once more.
+        console.log(
+          `  ${t.name} c${conns}: other load ${
+            m.otherCpu0Cores.toFixed(2)
+          } cores on cpu${PROXY_CPU}, retrying`,
+        );
+        await waitQuiet(QUIET_WAIT_MS);
+        const again = await measureOnce(t, conns);
+        again.attempts = 2;
+        if (again.otherCpu0Cores < m.otherCpu0Cores) m = again;
+        else m.attempts = 2;
       }
       results.push(m);
-      console.log(`  ${t.name} c${conns}: ${Math.round(r.rps)} req/s`);
+      console.log(`  ${t.name} c${conns}: ${Math.round(m.rps)} req/s`);
     }
   }
 
@@ -610,10 +652,10 @@ async function main(): Promise<number> {
       `CPU/req ${f(ratios.cpuPerReqC50, 2)}×, c1 req/s ${f(ratios.rpsC1, 2)}×; c1 added p50: portcullis ` +
       `+${Math.round(ratios.addedP50C1Us.portcullis)}µs, nginx +${Math.round(ratios.addedP50C1Us.nginx)}µs`,
   );
-  const contaminated = results.filter((m) => m.otherCpu0Cores > 0.15);
+  const contaminated = results.filter((m) => m.otherCpu0Cores > CONTAMINATED_CORES);
   if (contaminated.length > 0) {
     console.log(
-      `note: other load on cpu${PROXY_CPU} above 0.15 cores during ${
+      `note: other load on cpu${PROXY_CPU} above ${CONTAMINATED_CORES} cores during ${
         contaminated.map((m) => `${m.target} c${m.conns}`).join(", ")
       }: those figures are contaminated`,
     );

@@ -1,10 +1,11 @@
+import { corpusPath } from "../../helpers/corpus.ts";
 import assert from "node:assert/strict";
 import { parse } from "yaml";
 import type { Diagnostic } from "../../../gateway/config/diagnostics.ts";
 import { loadConfigPaths } from "../../../gateway/config/load.ts";
 import { errorsOf, loadYaml } from "../../helpers/config.ts";
 
-const ISTIO = "/work/shared/istio";
+const ISTIO = corpusPath();
 const CRDS = `${ISTIO}/istio-istio/pkg/config/validation/testdata/crds`;
 const DATASET = `${ISTIO}/istio-istio/pkg/test/datasets/validation/dataset`;
 

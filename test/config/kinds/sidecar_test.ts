@@ -1,9 +1,10 @@
+import { corpusPath } from "../../helpers/corpus.ts";
 import assert from "node:assert/strict";
 import type { Diagnostic } from "../../../gateway/config/diagnostics.ts";
 import { loadConfigPaths } from "../../../gateway/config/load.ts";
 import { errorsOf, loadYaml } from "../../helpers/config.ts";
 
-const ISTIO = "/work/shared/istio";
+const ISTIO = corpusPath();
 const DATASET = `${ISTIO}/istio-istio/pkg/test/datasets/validation/dataset`;
 
 Deno.test("Sidecar: datasets load", async () => {

@@ -1,3 +1,4 @@
+import { corpusPath } from "../../helpers/corpus.ts";
 import assert from "node:assert/strict";
 import type { Diagnostic } from "../../../gateway/config/diagnostics.ts";
 import { loadConfigTexts } from "../../../gateway/config/load.ts";
@@ -33,7 +34,7 @@ function yamlFilesUnder(dir: string): string[] {
   return out.sort();
 }
 
-const SHARED = "/work/shared/istio";
+const SHARED = corpusPath();
 
 Deno.test("VirtualService: real samples load without errors", async (t) => {
   await t.step("bookinfo networking samples", () => {
