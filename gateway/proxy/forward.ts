@@ -41,20 +41,7 @@ export async function forward(
   send: typeof sendUpstream,
 ): Promise<ForwardResult> {
   const req = down.request;
-  const headers = new Headers(req.headers);
-  applyEdgeRequestHeaders(headers, down.edge);
-  headers.set("x-envoy-attempt-count", "1");
-  if (route.timeoutMs !== undefined) headers.set("x-envoy-expected-rq-timeout-ms", String(route.timeoutMs));
-  let upstreamPath = down.fullPath;
-  if (route.rewrite?.uri !== undefined || route.rewrite?.uriRegexRewrite !== undefined) {
-    const path = rewritePath(route.rewrite, down.path, route.match.spec?.uri?.prefix);
-    upstreamPath = down.query ? `${path}?${down.query}` : path;
-    headers.set("x-envoy-original-path", down.fullPath);
-  }
-  headers.set("host", route.rewrite?.authority ?? down.authority);
-  applyHeaderOperations(headers, route.headers?.request);
-  applyHeaderOperations(headers, cluster.headers?.request);
-
+  const { headers, path: upstreamPath } = upstreamRequest(down, route, cluster);
   const abort = new AbortController();
   let cause: ResponseFlag | undefined;
   const timer = route.timeoutMs !== undefined
@@ -111,6 +98,28 @@ export async function forward(
       : "UR";
     return { response: localReply(503, upstreamResetBody(reason)), flag };
   }
+}
+
+/** The upstream request's headers and path (with query) for a routed request. */
+export function upstreamRequest(
+  down: Downstream,
+  route: RouteEntry,
+  cluster: WeightedCluster,
+): { headers: Headers; path: string } {
+  const headers = new Headers(down.request.headers);
+  applyEdgeRequestHeaders(headers, down.edge);
+  headers.set("x-envoy-attempt-count", "1");
+  if (route.timeoutMs !== undefined) headers.set("x-envoy-expected-rq-timeout-ms", String(route.timeoutMs));
+  let path = down.fullPath;
+  if (route.rewrite?.uri !== undefined || route.rewrite?.uriRegexRewrite !== undefined) {
+    const rewritten = rewritePath(route.rewrite, down.path, route.match.spec?.uri?.prefix);
+    path = down.query ? `${rewritten}?${down.query}` : rewritten;
+    headers.set("x-envoy-original-path", down.fullPath);
+  }
+  headers.set("host", route.rewrite?.authority ?? down.authority);
+  applyHeaderOperations(headers, route.headers?.request);
+  applyHeaderOperations(headers, cluster.headers?.request);
+  return { headers, path };
 }
 
 /** Passes a body through and calls `done` when it ends, errors or is cancelled. */

@@ -6,10 +6,11 @@
 import type { MatchInput, RouteEntry, Snapshot, WeightedCluster } from "../compile/types.ts";
 import { clientAddresses } from "./client_address.ts";
 import type { EndpointPicker, Target } from "./endpoints.ts";
-import { type Downstream, forward } from "./forward.ts";
+import { type Downstream, forward, upstreamRequest } from "./forward.ts";
 import { localReply } from "./local_reply.ts";
 import { applyHeaderOperations, redirectLocation } from "./route_actions.ts";
 import { sendUpstream } from "./upstream.ts";
+import { isWebSocketUpgrade, proxyWebSocket } from "./websocket.ts";
 
 /** What the handler needs from the gateway around it. */
 export interface HandlerOptions {
@@ -92,6 +93,10 @@ export function createHttpHandler(options: HandlerOptions): Deno.ServeHandler<De
         trustProxies: trustedHops > 0,
       },
     };
+    if (isWebSocketUpgrade(req)) {
+      const { headers, path: upstreamPath } = upstreamRequest(down, route, chosen);
+      return await proxyWebSocket(req, target, upstreamPath, headers);
+    }
     const { response } = await forward(down, route, chosen, target, send);
     return decorate(response, route);
   };

@@ -31,10 +31,15 @@ const CONNECT_TIMEOUT_MS = 10_000;
  * Opens the upstream WebSocket at `target` + `path` and, once open, upgrades the client and relays.
  * `headers` are the upstream request headers the gateway built (forwarding headers, route header rules).
  */
-export async function proxyWebSocket(req: Request, target: Target, path: string, headers: Headers): Promise<Response> {
-  const protocols = (req.headers.get("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim()).filter((p) =>
-    p !== ""
-  );
+export async function proxyWebSocket(
+  req: Request,
+  target: Target,
+  path: string,
+  headers: Headers,
+): Promise<Response> {
+  const protocols = (req.headers.get("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim()).filter((
+    p,
+  ) => p !== "");
   const upstreamHeaders: Record<string, string> = {};
   headers.forEach((value, name) => {
     if (!HANDSHAKE.has(name) && !HOP_BY_HOP.has(name)) upstreamHeaders[name] = value;
@@ -61,7 +66,9 @@ export async function proxyWebSocket(req: Request, target: Target, path: string,
     }
     return localReply(503, upstreamResetBody("connection_failure"));
   }
-  const { socket: client, response } = Deno.upgradeWebSocket(req, { protocol: upstream.protocol || undefined });
+  const { socket: client, response } = Deno.upgradeWebSocket(req, {
+    protocol: upstream.protocol || undefined,
+  });
   client.binaryType = "arraybuffer";
   relay(client, upstream);
   relay(upstream, client);
@@ -85,7 +92,8 @@ function relay(from: WebSocket, to: WebSocket): void {
 function closeQuietly(ws: WebSocket, code: number, reason: string): void {
   if (ws.readyState === WebSocket.CLOSED || ws.readyState === WebSocket.CLOSING) return;
   // 1005/1006 cannot be sent on the wire; they mean "no code" and "abnormal" on the side that saw them.
-  const sendable = code === 1000 || (code >= 3000 && code <= 4999) || (code >= 1001 && code <= 1014 && code !== 1005 && code !== 1006);
+  const sendable = code === 1000 || (code >= 3000 && code <= 4999) ||
+    (code >= 1001 && code <= 1014 && code !== 1005 && code !== 1006);
   try {
     if (sendable) ws.close(code, reason);
     else ws.close();
