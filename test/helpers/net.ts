@@ -57,11 +57,19 @@ export async function eventually(
   return false;
 }
 
-/** GET (or any method) and read the body as text. */
+/** A fetch client that sends the Host header given (plain fetch drops it). */
+const CLIENT = Deno.createHttpClient({ allowHost: true });
+
+/** GET (or any method) and read the body as text; a `host` header is sent as given. */
 export async function fetchText(
   url: string,
   init?: RequestInit,
 ): Promise<{ status: number; headers: Headers; body: string }> {
-  const res = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(10_000), ...init });
+  const res = await fetch(url, {
+    redirect: "manual",
+    signal: AbortSignal.timeout(10_000),
+    client: CLIENT,
+    ...init,
+  });
   return { status: res.status, headers: res.headers, body: await res.text() };
 }
