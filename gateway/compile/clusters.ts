@@ -4,7 +4,7 @@
  * @module
  */
 import type { ConfigSet } from "../config/config_set.ts";
-import type { DestinationRuleSpec, TrafficPolicy } from "../config/kinds/destination_rule.ts";
+import type { DestinationRuleSpec, TrafficPolicy } from "../config/kinds/networking/destination_rule.ts";
 import { compareByCreation, type Resource } from "../config/resource.ts";
 import { hostMatches, resolveShortName } from "../config/hosts.ts";
 import { selectorMatches } from "./labels.ts";

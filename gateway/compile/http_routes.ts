@@ -11,7 +11,7 @@ import type {
   HTTPMatchRequest,
   HTTPRoute,
   VirtualServiceSpec,
-} from "../config/kinds/virtual_service.ts";
+} from "../config/kinds/networking/virtual_service.ts";
 import { type Resource, resourceDiagnostic } from "../config/resource.ts";
 import { resolveShortName } from "../config/hosts.ts";
 import { selectorMatches } from "./labels.ts";

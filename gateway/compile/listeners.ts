@@ -4,9 +4,9 @@
  */
 import type { ConfigSet } from "../config/config_set.ts";
 import type { Diagnostic } from "../config/diagnostics.ts";
-import type { GatewayServer } from "../config/kinds/gateway.ts";
+import type { GatewayServer } from "../config/kinds/networking/gateway.ts";
 import { type Resource, resourceDiagnostic } from "../config/resource.ts";
-import type { GatewaySpec } from "../config/kinds/gateway.ts";
+import type { GatewaySpec } from "../config/kinds/networking/gateway.ts";
 import { parseServerHost } from "../config/hosts.ts";
 import { selectorMatches } from "./labels.ts";
 import type { ListenerConfig, ListenerProtocol, ServerConfig } from "./types.ts";

@@ -4,7 +4,7 @@
  * listener knows its port and the gateway its own labels.
  * @module
  */
-import type { HTTPMatchRequest } from "../config/kinds/virtual_service.ts";
+import type { HTTPMatchRequest } from "../config/kinds/networking/virtual_service.ts";
 import type { StringMatch } from "../config/schema/common.ts";
 import { compileStringMatch, type StringPredicate } from "./string_match.ts";
 import type { MatchInput, RouteMatcher } from "./types.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 import type { ConfigSet } from "../config/config_set.ts";
-import type { ServiceEntrySpec } from "../config/kinds/service_entry.ts";
+import type { ServiceEntrySpec } from "../config/kinds/networking/service_entry.ts";
 import type { Resource } from "../config/resource.ts";
 import { resolveShortName } from "../config/hosts.ts";
 import { selectorMatches } from "./labels.ts";

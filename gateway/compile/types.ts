@@ -5,8 +5,8 @@
  */
 import type { Diagnostic } from "../config/diagnostics.ts";
 import type { ConfigSet } from "../config/config_set.ts";
-import type { ClientTLSSettings, TrafficPolicy } from "../config/kinds/destination_rule.ts";
-import type { ServerTLSSettings } from "../config/kinds/gateway.ts";
+import type { ClientTLSSettings, TrafficPolicy } from "../config/kinds/networking/destination_rule.ts";
+import type { ServerTLSSettings } from "../config/kinds/networking/gateway.ts";
 import type {
   CorsPolicy,
   Headers as HeaderRules,
@@ -15,7 +15,7 @@ import type {
   HTTPRedirect,
   HTTPRetry,
   HTTPRewrite,
-} from "../config/kinds/virtual_service.ts";
+} from "../config/kinds/networking/virtual_service.ts";
 import type { MeshConfig } from "../config/mesh/mod.ts";
 import type { ServerHost } from "../config/hosts.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 import type { ConfigSet } from "../config/config_set.ts";
-import type { VirtualServiceSpec } from "../config/kinds/virtual_service.ts";
+import type { VirtualServiceSpec } from "../config/kinds/networking/virtual_service.ts";
 import { compareByCreation, type Resource } from "../config/resource.ts";
 import { hostsForNamespace, intersectHosts, resolveShortName } from "../config/hosts.ts";
 import { buildHttpRoutes, type RouteBuildContext } from "./http_routes.ts";

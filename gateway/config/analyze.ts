@@ -6,7 +6,7 @@
 import { hostMatches, resolveShortName } from "./hosts.ts";
 import type { ConfigSet } from "./config_set.ts";
 import type { Diagnostic } from "./diagnostics.ts";
-import type { Destination, VirtualServiceSpec } from "./kinds/virtual_service.ts";
+import type { Destination, VirtualServiceSpec } from "./kinds/networking/virtual_service.ts";
 import { type Resource, resourceDiagnostic } from "./resource.ts";
 
 /** Appends analyzer warnings for the whole config. */

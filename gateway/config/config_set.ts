@@ -2,18 +2,18 @@
  * The validated resources of one load, grouped by kind.
  * @module
  */
-import type { AuthorizationPolicySpec } from "./kinds/authorization_policy.ts";
-import type { DestinationRuleSpec } from "./kinds/destination_rule.ts";
-import type { GatewaySpec } from "./kinds/gateway.ts";
-import type { PeerAuthenticationSpec } from "./kinds/peer_authentication.ts";
-import type { RequestAuthenticationSpec } from "./kinds/request_authentication.ts";
-import type { ServiceEntrySpec } from "./kinds/service_entry.ts";
-import type { SidecarSpec } from "./kinds/sidecar.ts";
-import type { TelemetrySpec } from "./kinds/telemetry.ts";
-import type { TrafficExtensionSpec } from "./kinds/traffic_extension.ts";
-import type { VirtualServiceSpec } from "./kinds/virtual_service.ts";
-import type { WasmPluginSpec } from "./kinds/wasm_plugin.ts";
-import type { WorkloadEntrySpec } from "./kinds/workload_entry.ts";
+import type { AuthorizationPolicySpec } from "./kinds/security/authorization_policy.ts";
+import type { DestinationRuleSpec } from "./kinds/networking/destination_rule.ts";
+import type { GatewaySpec } from "./kinds/networking/gateway.ts";
+import type { PeerAuthenticationSpec } from "./kinds/security/peer_authentication.ts";
+import type { RequestAuthenticationSpec } from "./kinds/security/request_authentication.ts";
+import type { ServiceEntrySpec } from "./kinds/networking/service_entry.ts";
+import type { SidecarSpec } from "./kinds/networking/sidecar.ts";
+import type { TelemetrySpec } from "./kinds/telemetry/telemetry.ts";
+import type { TrafficExtensionSpec } from "./kinds/extensions/traffic_extension.ts";
+import type { VirtualServiceSpec } from "./kinds/networking/virtual_service.ts";
+import type { WasmPluginSpec } from "./kinds/extensions/wasm_plugin.ts";
+import type { WorkloadEntrySpec } from "./kinds/networking/workload_entry.ts";
 import type { Resource } from "./resource.ts";
 
 /** All valid resources of a config, by kind, in load order. */

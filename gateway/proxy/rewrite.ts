@@ -4,7 +4,7 @@
  * @module
  */
 import { RE2JS } from "re2js";
-import type { HTTPRewrite } from "../config/kinds/virtual_service.ts";
+import type { HTTPRewrite } from "../config/kinds/networking/virtual_service.ts";
 
 const COMPILED = new WeakMap<HTTPRewrite, { re: RE2JS; replacement: string }>();
 

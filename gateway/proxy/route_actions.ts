@@ -3,7 +3,7 @@
  * (`headers.request|response` set/add/remove) that routes apply.
  * @module
  */
-import type { HeaderOperations, HTTPRedirect } from "../config/kinds/virtual_service.ts";
+import type { HeaderOperations, HTTPRedirect } from "../config/kinds/networking/virtual_service.ts";
 
 /**
  * Applies set/add/remove header rules in Envoy's order: remove, then set (overwrite), then add (append).

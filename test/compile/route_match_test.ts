@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { compileRouteMatch } from "../../gateway/compile/route_match.ts";
-import type { HTTPMatchRequest } from "../../gateway/config/kinds/virtual_service.ts";
+import type { HTTPMatchRequest } from "../../gateway/config/kinds/networking/virtual_service.ts";
 import { request } from "../helpers/config.ts";
 
 function matches(

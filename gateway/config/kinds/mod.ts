@@ -3,18 +3,18 @@
  * @module
  */
 import type { KindDefinition } from "../kind.ts";
-import { authorizationPolicyKind } from "./authorization_policy.ts";
-import { destinationRuleKind } from "./destination_rule.ts";
-import { gatewayKind } from "./gateway.ts";
-import { peerAuthenticationKind } from "./peer_authentication.ts";
-import { requestAuthenticationKind } from "./request_authentication.ts";
-import { serviceEntryKind } from "./service_entry.ts";
-import { sidecarKind } from "./sidecar.ts";
-import { telemetryKind } from "./telemetry.ts";
-import { trafficExtensionKind } from "./traffic_extension.ts";
-import { virtualServiceKind } from "./virtual_service.ts";
-import { wasmPluginKind } from "./wasm_plugin.ts";
-import { workloadEntryKind } from "./workload_entry.ts";
+import { authorizationPolicyKind } from "./security/authorization_policy.ts";
+import { destinationRuleKind } from "./networking/destination_rule.ts";
+import { gatewayKind } from "./networking/gateway.ts";
+import { peerAuthenticationKind } from "./security/peer_authentication.ts";
+import { requestAuthenticationKind } from "./security/request_authentication.ts";
+import { serviceEntryKind } from "./networking/service_entry.ts";
+import { sidecarKind } from "./networking/sidecar.ts";
+import { telemetryKind } from "./telemetry/telemetry.ts";
+import { trafficExtensionKind } from "./extensions/traffic_extension.ts";
+import { virtualServiceKind } from "./networking/virtual_service.ts";
+import { wasmPluginKind } from "./extensions/wasm_plugin.ts";
+import { workloadEntryKind } from "./networking/workload_entry.ts";
 
 /** Every kind Portcullis validates and uses. */
 export const KINDS: readonly KindDefinition<unknown>[] = [

@@ -9,7 +9,7 @@ import type { RuleContext } from "../../../gateway/config/kind.ts";
 import {
   peerAuthenticationKind,
   type PeerAuthenticationSpec,
-} from "../../../gateway/config/kinds/peer_authentication.ts";
+} from "../../../gateway/config/kinds/security/peer_authentication.ts";
 import { loadConfigTexts } from "../../../gateway/config/load.ts";
 import type { ResourceMeta } from "../../../gateway/config/resource.ts";
 import { loadYaml } from "../../helpers/config.ts";

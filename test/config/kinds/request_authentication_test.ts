@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { type Diagnostic, formatDiagnostic, type Severity } from "../../../gateway/config/diagnostics.ts";
 import { loadConfigTexts } from "../../../gateway/config/load.ts";
-import { jwksUriOf } from "../../../gateway/config/kinds/request_authentication.ts";
+import { jwksUriOf } from "../../../gateway/config/kinds/security/request_authentication.ts";
 import { loadYaml } from "../../helpers/config.ts";
 import { corpusPath, errorLines, errorRenderings, splitFixture } from "../../helpers/corpus.ts";
 

@@ -6,8 +6,8 @@ import {
   type Severity,
 } from "../../../gateway/config/diagnostics.ts";
 import type { RuleContext } from "../../../gateway/config/kind.ts";
-import { telemetryKind, type TelemetrySpec } from "../../../gateway/config/kinds/telemetry.ts";
-import { celSyntaxError } from "../../../gateway/config/kinds/telemetry_rules.ts";
+import { telemetryKind, type TelemetrySpec } from "../../../gateway/config/kinds/telemetry/telemetry.ts";
+import { celSyntaxError } from "../../../gateway/config/kinds/telemetry/telemetry_rules.ts";
 import { loadConfigTexts } from "../../../gateway/config/load.ts";
 import type { ResourceMeta } from "../../../gateway/config/resource.ts";
 import { loadYaml } from "../../helpers/config.ts";

@@ -9,7 +9,7 @@ import type { RuleContext } from "../../../gateway/config/kind.ts";
 import {
   trafficExtensionKind,
   type TrafficExtensionSpec,
-} from "../../../gateway/config/kinds/traffic_extension.ts";
+} from "../../../gateway/config/kinds/extensions/traffic_extension.ts";
 import { loadConfigTexts } from "../../../gateway/config/load.ts";
 import type { ResourceMeta } from "../../../gateway/config/resource.ts";
 import { loadYaml } from "../../helpers/config.ts";

@@ -6,8 +6,8 @@ import {
   type Severity,
 } from "../../../gateway/config/diagnostics.ts";
 import type { RuleContext } from "../../../gateway/config/kind.ts";
-import { wasmPluginKind, type WasmPluginSpec } from "../../../gateway/config/kinds/wasm_plugin.ts";
-import { wasmUrlError } from "../../../gateway/config/kinds/wasm_rules.ts";
+import { wasmPluginKind, type WasmPluginSpec } from "../../../gateway/config/kinds/extensions/wasm_plugin.ts";
+import { wasmUrlError } from "../../../gateway/config/kinds/extensions/wasm_rules.ts";
 import { loadConfigTexts } from "../../../gateway/config/load.ts";
 import type { ResourceMeta } from "../../../gateway/config/resource.ts";
 import { loadYaml } from "../../helpers/config.ts";

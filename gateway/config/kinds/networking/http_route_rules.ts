@@ -3,10 +3,10 @@
  * header and CORS rules are in `http_header_rules.ts`, fault and retry rules in `http_policy_rules.ts`.
  * @module
  */
-import type { FieldPath } from "../diagnostics.ts";
-import type { RuleContext } from "../kind.ts";
-import { istioRegexError } from "../schema/regex.ts";
-import { isIstioDns1123Label } from "./host_rules.ts";
+import type { FieldPath } from "../../diagnostics.ts";
+import type { RuleContext } from "../../kind.ts";
+import { istioRegexError } from "../../schema/regex.ts";
+import { isIstioDns1123Label } from "../host_rules.ts";
 import {
   AUTHORITY_HEADER,
   matchHeaderNameError,

@@ -3,10 +3,10 @@
  * and connection pool.
  * @module
  */
-import type { FieldPath } from "../diagnostics.ts";
-import type { RuleContext } from "../kind.ts";
+import type { FieldPath } from "../../diagnostics.ts";
+import type { RuleContext } from "../../kind.ts";
 import { validateConnectionPool } from "./destination_rule_pool_rules.ts";
-import { isIpAddress } from "./host_rules.ts";
+import { isIpAddress } from "../host_rules.ts";
 import type { SidecarIngressListener, SidecarServerTLSSettings } from "./sidecar.ts";
 import {
   isHttpProtocol,

@@ -3,10 +3,10 @@
  * traffic policy); ingress listeners are checked in `sidecar_ingress_rules.ts`.
  * @module
  */
-import type { FieldPath } from "../diagnostics.ts";
-import type { RuleContext } from "../kind.ts";
+import type { FieldPath } from "../../diagnostics.ts";
+import type { RuleContext } from "../../kind.ts";
 import { validateConnectionPool } from "./destination_rule_pool_rules.ts";
-import { isIstioDns1123Label, istioFqdnError, istioWildcardDomainError } from "./host_rules.ts";
+import { isIstioDns1123Label, istioFqdnError, istioWildcardDomainError } from "../host_rules.ts";
 import type { SidecarIngressListener, SidecarSpec } from "./sidecar.ts";
 import { validateIngress, validatePortAndBind } from "./sidecar_ingress_rules.ts";
 import {

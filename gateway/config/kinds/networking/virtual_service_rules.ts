@@ -3,11 +3,11 @@
  * gateways, delegation, TLS and TCP routes, exportTo; HTTP routes are checked in `http_route_rules.ts`.
  * @module
  */
-import type { FieldPath } from "../diagnostics.ts";
-import type { RuleContext } from "../kind.ts";
+import type { FieldPath } from "../../diagnostics.ts";
+import type { RuleContext } from "../../kind.ts";
 import { warnUnreachableRules } from "./virtual_service_analysis.ts";
 import { validateHTTPRoute } from "./http_route_rules.ts";
-import { ipSubnetError, isIpAddress, istioWildcardDomainError, validateExportTo } from "./host_rules.ts";
+import { ipSubnetError, isIpAddress, istioWildcardDomainError, validateExportTo } from "../host_rules.ts";
 import {
   isJwtClaimRoute,
   MESH_GATEWAY,

@@ -3,8 +3,8 @@
  * DestinationRule and Sidecar.
  * @module
  */
-import type { FieldPath } from "../diagnostics.ts";
-import type { RuleContext } from "../kind.ts";
+import type { FieldPath } from "../../diagnostics.ts";
+import type { RuleContext } from "../../kind.ts";
 import type { ConnectionPoolSettings } from "./destination_rule.ts";
 
 const UNIT_NANOS: Record<string, bigint> = {

@@ -3,9 +3,9 @@
  * @module
  */
 import { z } from "zod";
-import { defineKind, type RuleContext } from "../kind.ts";
-import { stringMap, uint32 } from "../schema/common.ts";
-import { isIpAddress, validateGatewayHost, validatePortNumber } from "./host_rules.ts";
+import { defineKind, type RuleContext } from "../../kind.ts";
+import { stringMap, uint32 } from "../../schema/common.ts";
+import { isIpAddress, validateGatewayHost, validatePortNumber } from "../host_rules.ts";
 
 const tlsMode = z.enum([
   "PASSTHROUGH",

@@ -4,8 +4,8 @@
  * @module
  */
 import { z } from "zod";
-import { defineKind, type RuleContext } from "../kind.ts";
-import { policySelector, validateDryRunAnnotation, validateWorkloadSelector } from "./policy_common.ts";
+import { defineKind, type RuleContext } from "../../kind.ts";
+import { policySelector, validateDryRunAnnotation, validateWorkloadSelector } from "../policy_common.ts";
 
 const mtls = z.strictObject({ mode: z.enum(["UNSET", "DISABLE", "PERMISSIVE", "STRICT"]).optional() });
 

@@ -4,7 +4,7 @@
  * @module
  */
 import type { z } from "zod";
-import { defineKind, type RuleContext } from "../kind.ts";
+import { defineKind, type RuleContext } from "../../kind.ts";
 import { workloadEntryBody } from "./service_entry.ts";
 import { validateWorkloadEntryBody } from "./workload_entry_rules.ts";
 

@@ -3,8 +3,8 @@
  * (istiod `validateHTTPFaultInjection`, `agent.ValidateHTTPRetry`).
  * @module
  */
-import type { FieldPath } from "../diagnostics.ts";
-import type { RuleContext } from "../kind.ts";
+import type { FieldPath } from "../../diagnostics.ts";
+import type { RuleContext } from "../../kind.ts";
 import { goFloat, validateDuration } from "./route_rules.ts";
 import type { HTTPFaultInjection, HTTPRetry } from "./virtual_service.ts";
 

@@ -5,10 +5,10 @@
  * @module
  */
 import { z } from "zod";
-import type { FieldPath } from "../diagnostics.ts";
-import type { RuleContext } from "../kind.ts";
+import type { FieldPath } from "../../diagnostics.ts";
+import type { RuleContext } from "../../kind.ts";
 import { parseRequestUri, parseUrl } from "./go_url.ts";
-import { boundedName, maxItems, nonEmpty, patterned, uniqueListKey } from "./policy_common.ts";
+import { boundedName, maxItems, nonEmpty, patterned, uniqueListKey } from "../policy_common.ts";
 
 const URL_SCHEMES = ["", "http", "https", "oci", "file"];
 const URL_SCHEME_MESSAGE = "url must have schema one of [http, https, file, oci]";

@@ -3,11 +3,11 @@
  * destinations, weights, gateway references, durations, string matches, and Go's formatting of numbers.
  * @module
  */
-import type { FieldPath } from "../diagnostics.ts";
-import type { RuleContext } from "../kind.ts";
-import { istioRegexError } from "../schema/regex.ts";
-import type { StringMatch } from "../schema/common.ts";
-import { isIstioDns1123Label, istioFqdnError, istioWildcardDomainError, labelErrors } from "./host_rules.ts";
+import type { FieldPath } from "../../diagnostics.ts";
+import type { RuleContext } from "../../kind.ts";
+import { istioRegexError } from "../../schema/regex.ts";
+import type { StringMatch } from "../../schema/common.ts";
+import { isIstioDns1123Label, istioFqdnError, istioWildcardDomainError, labelErrors } from "../host_rules.ts";
 import type { Destination } from "./virtual_service.ts";
 
 /** The reserved gateway name that stands for every sidecar of the mesh. */

@@ -3,8 +3,8 @@
  * `ValidateLocalityLbSetting`, `ValidateZoneAwareLbSetting`).
  * @module
  */
-import type { FieldPath } from "../diagnostics.ts";
-import type { RuleContext } from "../kind.ts";
+import type { FieldPath } from "../../diagnostics.ts";
+import type { RuleContext } from "../../kind.ts";
 import type { LoadBalancerSettings, OutlierDetection } from "./destination_rule.ts";
 import { checkDuration } from "./destination_rule_pool_rules.ts";
 

@@ -3,9 +3,9 @@
  * unix address and selector checks it shares with ServiceEntry, DestinationRule and Sidecar.
  * @module
  */
-import type { FieldPath } from "../diagnostics.ts";
-import type { RuleContext } from "../kind.ts";
-import { isIpAddress, isIstioDns1123Label, istioFqdnError, labelErrors } from "./host_rules.ts";
+import type { FieldPath } from "../../diagnostics.ts";
+import type { RuleContext } from "../../kind.ts";
+import { isIpAddress, isIstioDns1123Label, istioFqdnError, labelErrors } from "../host_rules.ts";
 import type { WorkloadEntryBody } from "./service_entry.ts";
 
 /** istiod's `ValidatePort`: the message for a port outside 1..65535, or undefined. */

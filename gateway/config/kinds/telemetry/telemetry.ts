@@ -4,8 +4,8 @@
  * @module
  */
 import { z } from "zod";
-import { defineKind } from "../kind.ts";
-import { positiveDuration } from "../schema/common.ts";
+import { defineKind } from "../../kind.ts";
+import { positiveDuration } from "../../schema/common.ts";
 import {
   atMostOneOf,
   nonEmpty,
@@ -14,7 +14,7 @@ import {
   policySelector,
   targetReference,
   targetReferences,
-} from "./policy_common.ts";
+} from "../policy_common.ts";
 import { validateTelemetry } from "./telemetry_rules.ts";
 
 const providerRef = z.strictObject({ name: nonEmpty() });

@@ -4,7 +4,7 @@
  * @module
  */
 import { z } from "zod";
-import { defineKind } from "../kind.ts";
+import { defineKind } from "../../kind.ts";
 import { validateAuthorizationPolicy } from "./authorization_policy_rules.ts";
 import {
   maxItems,
@@ -12,7 +12,7 @@ import {
   policySelector,
   targetReference,
   targetReferences,
-} from "./policy_common.ts";
+} from "../policy_common.ts";
 
 const strings = z.array(z.string()).optional();
 const serviceAccounts = maxItems(z.string().max(320, "Too long: may not be more than 320 bytes"), 16)

@@ -5,8 +5,8 @@
  * @module
  */
 import { z } from "zod";
-import { defineKind, type RuleContext } from "../kind.ts";
-import { struct } from "../schema/common.ts";
+import { defineKind, type RuleContext } from "../../kind.ts";
+import { struct } from "../../schema/common.ts";
 import {
   atMostOneOf,
   boundedName,
@@ -16,7 +16,7 @@ import {
   trafficSelector,
   validateDryRunAnnotation,
   validatePolicyTargets,
-} from "./policy_common.ts";
+} from "../policy_common.ts";
 import {
   failStrategy,
   pluginType,

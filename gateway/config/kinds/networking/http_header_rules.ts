@@ -3,8 +3,8 @@
  * policies (istiod `ValidateHTTPHeader*`, `validateHeaderValue`, `validateCORSPolicy`).
  * @module
  */
-import type { FieldPath } from "../diagnostics.ts";
-import type { RuleContext } from "../kind.ts";
+import type { FieldPath } from "../../diagnostics.ts";
+import type { RuleContext } from "../../kind.ts";
 import { durationNanos, isJwtClaimRoute, validateDuration, validateStringMatchRegex } from "./route_rules.ts";
 import type { CorsPolicy, Headers } from "./virtual_service.ts";
 

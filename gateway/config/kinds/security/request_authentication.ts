@@ -4,11 +4,11 @@
  * @module
  */
 import { z } from "zod";
-import { parseDuration } from "../duration.ts";
-import { defineKind, type RuleContext } from "../kind.ts";
-import type { FieldPath } from "../diagnostics.ts";
-import { positiveDuration } from "../schema/common.ts";
-import { parseRequestUri, parseUrl } from "./go_url.ts";
+import { parseDuration } from "../../duration.ts";
+import { defineKind, type RuleContext } from "../../kind.ts";
+import type { FieldPath } from "../../diagnostics.ts";
+import { positiveDuration } from "../../schema/common.ts";
+import { parseRequestUri, parseUrl } from "../extensions/go_url.ts";
 import { jwksError, jwksPrivateKeyIndexes } from "./jwks_rules.ts";
 import {
   maxItems,
@@ -20,7 +20,7 @@ import {
   targetReferences,
   validateDryRunAnnotation,
   validatePolicyTargets,
-} from "./policy_common.ts";
+} from "../policy_common.ts";
 
 const JWKS_URI_SCHEME = "url must have scheme http:// or https://";
 

@@ -2,7 +2,7 @@
  * istiod's webhook rules for ServiceEntry (`ValidateServiceEntry`).
  * @module
  */
-import type { RuleContext } from "../kind.ts";
+import type { RuleContext } from "../../kind.ts";
 import {
   ipSubnetError,
   isIpAddress,
@@ -10,7 +10,7 @@ import {
   istioWildcardDomainError,
   labelErrors,
   validateExportTo,
-} from "./host_rules.ts";
+} from "../host_rules.ts";
 import type { ServiceEntrySpec } from "./service_entry.ts";
 import {
   isHttpProtocol,

@@ -4,8 +4,8 @@
  * @module
  */
 import { z } from "zod";
-import { defineKind } from "../kind.ts";
-import { exportTo, uint32 } from "../schema/common.ts";
+import { defineKind } from "../../kind.ts";
+import { exportTo, uint32 } from "../../schema/common.ts";
 import { celMessage } from "./destination_rule.ts";
 import { validateServiceEntry } from "./service_entry_rules.ts";
 

@@ -3,8 +3,8 @@
  * pkg/config/security). Empty lists count as unset, as they do once istiod has decoded the resource.
  * @module
  */
-import type { FieldPath } from "../diagnostics.ts";
-import type { RuleContext } from "../kind.ts";
+import type { FieldPath } from "../../diagnostics.ts";
+import type { RuleContext } from "../../kind.ts";
 import type { AuthorizationPolicySpec, Condition, Operation, Rule, Source } from "./authorization_policy.ts";
 import {
   checkEmptyValues,
@@ -16,7 +16,7 @@ import {
   portError,
   validateAttribute,
 } from "./authorization_values.ts";
-import { validateDryRunAnnotation, validatePolicyTargets } from "./policy_common.ts";
+import { validateDryRunAnnotation, validatePolicyTargets } from "../policy_common.ts";
 
 const CUSTOM_UNSUPPORTED_SOURCES: readonly [keyof Source, string][] = [
   ["namespaces", "From.Namespaces"],

@@ -3,9 +3,9 @@
  * and friends): rules after a catch-all, duplicate matches, and prefix matches shadowed by an earlier shorter prefix.
  * @module
  */
-import type { FieldPath } from "../diagnostics.ts";
-import type { RuleContext } from "../kind.ts";
-import type { StringMatch } from "../schema/common.ts";
+import type { FieldPath } from "../../diagnostics.ts";
+import type { RuleContext } from "../../kind.ts";
+import type { StringMatch } from "../../schema/common.ts";
 import type { HTTPMatchRequest, VirtualServiceSpec } from "./virtual_service.ts";
 
 /** Reports, as warnings, rules and matches of `spec` that earlier rules make unreachable. */

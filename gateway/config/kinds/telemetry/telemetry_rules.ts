@@ -2,9 +2,9 @@
  * istiod's webhook rules for Telemetry (`ValidateTelemetry` and its metrics, tracing and access-log checks).
  * @module
  */
-import type { FieldPath } from "../diagnostics.ts";
-import type { RuleContext } from "../kind.ts";
-import { validateDryRunAnnotation, validatePolicyTargets } from "./policy_common.ts";
+import type { FieldPath } from "../../diagnostics.ts";
+import type { RuleContext } from "../../kind.ts";
+import { validateDryRunAnnotation, validatePolicyTargets } from "../policy_common.ts";
 import type { TelemetrySpec } from "./telemetry.ts";
 
 /** istiod's `ValidateTelemetry`. */

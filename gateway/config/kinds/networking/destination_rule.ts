@@ -4,8 +4,8 @@
  * @module
  */
 import { z } from "zod";
-import { defineKind } from "../kind.ts";
-import { duration, exportTo, int32, positiveDuration, stringMap, uint32 } from "../schema/common.ts";
+import { defineKind } from "../../kind.ts";
+import { duration, exportTo, int32, positiveDuration, stringMap, uint32 } from "../../schema/common.ts";
 import { validateDestinationRule } from "./destination_rule_rules.ts";
 
 /** The API server's wording for a failed CEL rule on a value of the given OpenAPI type. */

@@ -4,8 +4,8 @@
  * @module
  */
 import { z } from "zod";
-import { defineKind } from "../kind.ts";
-import { uint32 } from "../schema/common.ts";
+import { defineKind } from "../../kind.ts";
+import { uint32 } from "../../schema/common.ts";
 import { celMessage, connectionPoolSettings } from "./destination_rule.ts";
 import { labelsSelector } from "./service_entry.ts";
 import { validateSidecar } from "./sidecar_rules.ts";

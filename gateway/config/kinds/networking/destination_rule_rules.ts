@@ -3,8 +3,8 @@
  * detection and client TLS); load balancer and connection pool checks live in the `destination_rule_*_rules` files.
  * @module
  */
-import type { FieldPath } from "../diagnostics.ts";
-import type { RuleContext } from "../kind.ts";
+import type { FieldPath } from "../../diagnostics.ts";
+import type { RuleContext } from "../../kind.ts";
 import type {
   ClientTLSSettings,
   DestinationRuleSpec,
@@ -21,7 +21,7 @@ import {
   istioWildcardDomainError,
   labelErrors,
   validateExportTo,
-} from "./host_rules.ts";
+} from "../host_rules.ts";
 import { portError, validateSelectorLabels } from "./workload_entry_rules.ts";
 
 /** The rules of `ValidateDestinationRule`. */

@@ -4,7 +4,7 @@
  * Each returns istiod's message, or undefined when the values are fine.
  * @module
  */
-import { isCidr, isIpAddress } from "./host_rules.ts";
+import { isCidr, isIpAddress } from "../host_rules.ts";
 
 /** `notIpBlocks` → `NotIpBlocks`, the Go field name istiod's messages use. */
 export function goName(field: string): string {

@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { defineKind } from "../kind.ts";
+import { defineKind } from "../../kind.ts";
 import {
   exportTo,
   int32,
@@ -14,7 +14,7 @@ import {
   stringMap,
   stringMatch,
   uint32,
-} from "../schema/common.ts";
+} from "../../schema/common.ts";
 import { validateVirtualService } from "./virtual_service_rules.ts";
 
 /** A proto wrapper field (`BoolValue`, `UInt32Value`): the CRD marks it nullable; `null` reads as unset. */
