@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import http from "node:http";
 import { DEFAULT_MESH_CONFIG, type MeshConfig } from "../../gateway/config/mesh/mod.ts";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 import { fetchText, freePort, startUpstream, type TestUpstream } from "../helpers/net.ts";
@@ -295,4 +297,33 @@ spec:
     await a.close();
     await b.close();
   }
+});
+
+Deno.test("transparency: compressed bodies pass byte for byte, Set-Cookie lines stay separate", async () => {
+  const plain = new TextEncoder().encode("hello hello hello hello hello hello");
+  const gzipped = new Uint8Array(
+    await new Response(new Blob([plain]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer(),
+  );
+  await withGateway(ROUTE_ALL, async (base) => {
+    // Deno's fetch always decompresses, so read the raw response with node:http.
+    const { headers, body } = await new Promise<{ headers: http.IncomingHttpHeaders; body: Uint8Array }>(
+      (resolve, reject) => {
+        http.get(`${base}/gz`, { headers: { "accept-encoding": "gzip" } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => resolve({ headers: res.headers, body: new Uint8Array(Buffer.concat(chunks)) }));
+        }).on("error", reject);
+      },
+    );
+    assert.equal(headers["content-encoding"], "gzip");
+    assert.deepEqual(headers["set-cookie"], ["a=1; Path=/", "b=2; Path=/"]);
+    assert.deepEqual(body, gzipped);
+  }, {
+    handler: () => {
+      const headers = new Headers({ "content-encoding": "gzip", "content-type": "text/plain" });
+      headers.append("set-cookie", "a=1; Path=/");
+      headers.append("set-cookie", "b=2; Path=/");
+      return new Response(gzipped, { headers });
+    },
+  });
 });
