@@ -9,7 +9,7 @@ import { applyEdgeRequestHeaders, type EdgeContext, stripHopByHop } from "./head
 import { localReply, type ResponseFlag, upstreamResetBody } from "./local_reply.ts";
 import { rewritePath } from "./rewrite.ts";
 import { applyHeaderOperations } from "./route_actions.ts";
-import { type sendUpstream, UpstreamError } from "./upstream.ts";
+import { type SendUpstream, UpstreamError } from "./upstream.ts";
 
 /** The parts of the downstream request forwarding uses. */
 export interface Downstream {
@@ -38,7 +38,7 @@ export async function forward(
   route: RouteEntry,
   cluster: WeightedCluster,
   target: Target,
-  send: typeof sendUpstream,
+  send: SendUpstream,
 ): Promise<ForwardResult> {
   const req = down.request;
   const { headers, path: upstreamPath } = upstreamRequest(down, route, cluster);

@@ -9,7 +9,8 @@ import type { EndpointPicker, Target } from "./endpoints.ts";
 import { type Downstream, forward, upstreamRequest } from "./forward.ts";
 import { localReply } from "./local_reply.ts";
 import { applyHeaderOperations, redirectLocation } from "./route_actions.ts";
-import { sendUpstream } from "./upstream.ts";
+import { sendUpstreamAuto } from "./upstream_client.ts";
+import type { SendUpstream } from "./upstream.ts";
 import { isWebSocketUpgrade, proxyWebSocket } from "./websocket.ts";
 
 /** What the handler needs from the gateway around it. */
@@ -21,13 +22,13 @@ export interface HandlerOptions {
   /** Route table name for this listener. */
   readonly routeName: string;
   readonly endpoints: EndpointPicker;
-  /** The upstream client. @default sendUpstream */
-  readonly send?: typeof sendUpstream;
+  /** The upstream client. @default sendUpstreamAuto */
+  readonly send?: SendUpstream;
 }
 
 /** Creates the `Deno.serve` handler for one listener. */
 export function createHttpHandler(options: HandlerOptions): Deno.ServeHandler<Deno.NetAddr> {
-  const send = options.send ?? sendUpstream;
+  const send = options.send ?? sendUpstreamAuto;
   return async (req, info) => {
     const startedAt = performance.now();
     const snapshot = options.current();

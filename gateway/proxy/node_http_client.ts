@@ -1,0 +1,65 @@
+/**
+ * The upstream client on node:http (pooled keep-alive agent, Node streams converted to web streams): the
+ * gateway uses it for requests that carry a body (see `upstream_client.ts`), and the client benchmark
+ * compares against it.
+ * @module
+ */
+import http from "node:http";
+import { Readable } from "node:stream";
+import { UpstreamError, type UpstreamRequest, type UpstreamResponse } from "./upstream.ts";
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 256 });
+
+/** Sends the request and resolves when the response headers arrive. */
+export function sendUpstreamNodeHttp(req: UpstreamRequest): Promise<UpstreamResponse> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string | string[]> = {};
+    req.headers.forEach((value, name) => {
+      if (name === "set-cookie") return;
+      headers[name] = value;
+    });
+    const cookies = req.headers.getSetCookie();
+    if (cookies.length > 0) headers["set-cookie"] = cookies;
+    let connected = false;
+    const outgoing = http.request({
+      host: req.address,
+      port: req.port,
+      method: req.method,
+      path: req.path,
+      headers,
+      agent,
+      signal: req.signal,
+    });
+    outgoing.on("socket", (socket) => {
+      if (!socket.connecting) connected = true;
+      else socket.once("connect", () => (connected = true));
+    });
+    outgoing.on("response", (res) => {
+      const out = new Headers();
+      const raw = res.rawHeaders;
+      for (let i = 0; i < raw.length; i += 2) out.append(raw[i], raw[i + 1]);
+      const status = res.statusCode ?? 502;
+      const noBody = req.method === "HEAD" || status === 204 || status === 304 ||
+        (status >= 100 && status < 200);
+      resolve({
+        status,
+        headers: out,
+        body: noBody ? (res.resume(), null) : (Readable.toWeb(res) as ReadableStream<Uint8Array>),
+      });
+    });
+    outgoing.on("error", (err: NodeJS.ErrnoException) => {
+      if (req.signal?.aborted) reject(new UpstreamError("local_reset", "request aborted"));
+      else if (!connected) reject(new UpstreamError("connection_failure", err.message));
+      else reject(new UpstreamError("remote_reset", err.message));
+    });
+    if (req.body) {
+      Readable.fromWeb(req.body as import("node:stream/web").ReadableStream).on(
+        "error",
+        (e) => outgoing.destroy(e),
+      )
+        .pipe(outgoing);
+    } else {
+      outgoing.end();
+    }
+  });
+}
