@@ -1,63 +1,43 @@
 /**
- * Choosing the endpoint of a cluster for a request: round robin over the cluster's endpoints, where a DNS
- * cluster's endpoints are the addresses its host names resolve to (STRICT_DNS), a DNS_ROUND_ROBIN cluster uses
- * the first address only (LOGICAL_DNS), and other clusters connect to endpoint addresses as written.
+ * The endpoints a request can go to: a DNS cluster's endpoints are the addresses its host names resolve to
+ * (STRICT_DNS), a DNS_ROUND_ROBIN cluster uses the first address only (LOGICAL_DNS), and other clusters use
+ * their endpoints as written. Expanded lists keep their identity while the DNS answers stay the same, so load
+ * balancers and outlier detection can key on them.
  * @module
  */
 import type { Cluster, Endpoint } from "../compile/types.ts";
 import type { DnsCache } from "./dns.ts";
 
-/** An endpoint with the address to connect to. */
-export interface Target {
-  readonly endpoint: Endpoint;
-  /** IP address (or host name, for clusters that resolve at connect time). */
-  readonly address: string;
-  readonly port: number;
-}
-
-/** Round-robin endpoint selection with DNS expansion. */
-export class EndpointPicker {
+/** Resolves clusters to the endpoints to connect to. */
+export class EndpointResolver {
   #dns: DnsCache;
-  #cursors = new WeakMap<Cluster, number>();
+  #expanded = new WeakMap<Cluster, { key: string; endpoints: readonly Endpoint[] }>();
 
   constructor(dns: DnsCache) {
     this.#dns = dns;
   }
 
-  /** The next target of `cluster`; a promise only when a host name has not been resolved yet. */
-  pick(cluster: Cluster): Target | undefined | Promise<Target | undefined> {
-    if (cluster.endpoints.length === 0) return undefined;
-    if (cluster.resolution !== "DNS" && cluster.resolution !== "DNS_ROUND_ROBIN") {
-      const e = cluster.endpoints[this.#next(cluster, cluster.endpoints.length)];
-      return { endpoint: e, address: e.address, port: e.port };
-    }
-    const expanded = this.#expand(cluster);
-    if (expanded) return this.#choose(cluster, expanded);
+  /** The endpoints of `cluster`; a promise only when a host name has not been resolved yet. */
+  resolve(cluster: Cluster): readonly Endpoint[] | Promise<readonly Endpoint[]> {
+    if (cluster.resolution !== "DNS" && cluster.resolution !== "DNS_ROUND_ROBIN") return cluster.endpoints;
+    const now = this.#expand(cluster);
+    if (now) return now;
     return Promise.all(cluster.endpoints.map((e) => this.#dns.resolve(e.address).catch(() => [] as string[])))
-      .then(() => {
-        const now = this.#expand(cluster);
-        return now ? this.#choose(cluster, now) : undefined;
-      });
+      .then(() => this.#expand(cluster) ?? []);
   }
 
-  #expand(cluster: Cluster): Target[] | undefined {
-    const out: Target[] = [];
+  #expand(cluster: Cluster): readonly Endpoint[] | undefined {
+    const answers: string[][] = [];
     for (const e of cluster.endpoints) {
       const addresses = this.#dns.peek(e.address);
       if (addresses === undefined) return undefined;
-      const used = cluster.resolution === "DNS_ROUND_ROBIN" ? addresses.slice(0, 1) : addresses;
-      for (const address of used) out.push({ endpoint: e, address, port: e.port });
+      answers.push(cluster.resolution === "DNS_ROUND_ROBIN" ? addresses.slice(0, 1) : addresses);
     }
-    return out;
-  }
-
-  #choose(cluster: Cluster, targets: Target[]): Target | undefined {
-    return targets.length === 0 ? undefined : targets[this.#next(cluster, targets.length)];
-  }
-
-  #next(cluster: Cluster, n: number): number {
-    const i = this.#cursors.get(cluster) ?? 0;
-    this.#cursors.set(cluster, i + 1 >= n ? 0 : i + 1);
-    return i % n;
+    const key = answers.map((a) => a.join(",")).join(";");
+    const cached = this.#expanded.get(cluster);
+    if (cached?.key === key) return cached.endpoints;
+    const endpoints = cluster.endpoints.flatMap((e, i) => answers[i].map((address) => ({ ...e, address })));
+    this.#expanded.set(cluster, { key, endpoints });
+    return endpoints;
   }
 }

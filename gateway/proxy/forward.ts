@@ -1,15 +1,26 @@
 /**
- * Forwarding a routed request to an upstream endpoint: upstream headers, path rewrite, route timeout (over the
- * whole exchange, as Envoy's), client-disconnect cancellation, and the response as the client sees it.
+ * Forwarding a routed request to its cluster, as Envoy's router does: endpoint choice (load balancer, outlier
+ * ejections, hosts already tried), circuit breaking, attempts with per-try timeouts, retries with backoff,
+ * the route timeout over the whole exchange, client-disconnect cancellation, and the response the client sees.
  * @module
  */
-import type { RouteEntry, WeightedCluster } from "../compile/types.ts";
-import type { Target } from "./endpoints.ts";
+import type { Cluster, Endpoint, RouteEntry, WeightedCluster } from "../compile/types.ts";
+import type { MeshConfig } from "../config/mesh/mod.ts";
+import { OVERFLOW_RESPONSE } from "../upstream/circuit_breaker.ts";
+import {
+  type AttemptOutcome,
+  NO_RETRIES,
+  type ResetReason,
+  resolveRetryPolicy,
+  type RetryPolicy,
+  RetryState,
+} from "../upstream/retry_policy.ts";
+import { type ClusterState, FREE_SLOT, type Slot } from "./cluster_state.ts";
 import { applyEdgeRequestHeaders, type EdgeContext, stripHopByHop } from "./headers.ts";
-import { localReply, type ResponseFlag, upstreamResetBody } from "./local_reply.ts";
+import { localReply, upstreamResetBody } from "./local_reply.ts";
 import { rewritePath } from "./rewrite.ts";
 import { applyHeaderOperations } from "./route_actions.ts";
-import { type SendUpstream, UpstreamError } from "./upstream.ts";
+import { type SendUpstream, UpstreamError, type UpstreamResponse } from "./upstream.ts";
 
 /** The parts of the downstream request forwarding uses. */
 export interface Downstream {
@@ -26,78 +37,37 @@ export interface Downstream {
 /** How a forwarded request ended, for logs and metrics. */
 export interface ForwardResult {
   readonly response: Response;
-  readonly flag?: ResponseFlag;
+  /** Envoy response flags, comma-joined (`UF,URX`); undefined for none. */
+  readonly flags?: string;
+  /** The endpoint of the last attempt. */
+  readonly endpoint?: Endpoint;
+}
+
+/** What forwarding needs besides the request. */
+export interface ForwardContext {
+  readonly send: SendUpstream;
+  readonly state: ClusterState;
+  readonly endpoints: readonly Endpoint[];
+  readonly mesh: MeshConfig;
 }
 
 /** After this long without upstream response headers, the client connection is watched for a disconnect. */
 const DISCONNECT_WATCH_MS = 50;
+/** Request bodies up to this size are buffered so that a retry can send them again (Envoy's buffer limit). */
+const RETRY_BUFFER_LIMIT = 64 * 1024;
 
-/** Sends the request to `target` and builds the client's response. */
-export async function forward(
-  down: Downstream,
-  route: RouteEntry,
-  cluster: WeightedCluster,
-  target: Target,
-  send: SendUpstream,
-): Promise<ForwardResult> {
-  const req = down.request;
-  const { headers, path: upstreamPath } = upstreamRequest(down, route, cluster);
-  const abort = new AbortController();
-  let cause: ResponseFlag | undefined;
-  const timer = route.timeoutMs !== undefined
-    ? setTimeout(() => {
-      cause = "UT";
-      abort.abort();
-    }, route.timeoutMs)
-    : undefined;
-  // req.signal is costly to create, so only requests still waiting after a moment watch for a disconnect.
-  const onClientGone = () => {
-    cause ??= "DC";
-    abort.abort();
-  };
-  let watching = false;
-  const watch = setTimeout(() => {
-    watching = true;
-    if (req.signal.aborted) onClientGone();
-    else req.signal.addEventListener("abort", onClientGone, { once: true });
-  }, DISCONNECT_WATCH_MS);
-  const stopWatching = () => {
-    clearTimeout(watch);
-    if (watching) req.signal.removeEventListener("abort", onClientGone);
-  };
-  try {
-    const res = await send({
-      address: target.address,
-      port: target.port,
-      method: req.method,
-      path: upstreamPath,
-      headers,
-      body: req.body,
-      signal: abort.signal,
+const POLICIES = new WeakMap<RouteEntry, RetryPolicy>();
+
+/** The retry policy of a route: its `retries`, else the mesh default (Istio's when unset). */
+export function retryPolicyFor(route: RouteEntry, mesh: MeshConfig, cluster?: Cluster): RetryPolicy {
+  let policy = POLICIES.get(route);
+  if (!policy) {
+    policy = resolveRetryPolicy(route.retries, mesh.defaultHttpRetryPolicy, {
+      consistentHash: cluster?.trafficPolicy?.loadBalancer?.consistentHash !== undefined,
     });
-    stopWatching();
-    const out = new Headers(res.headers);
-    stripHopByHop(out);
-    out.set("x-envoy-upstream-service-time", String(Math.round(performance.now() - down.startedAt)));
-    applyHeaderOperations(out, cluster.headers?.response);
-    const body = timer === undefined || res.body === null
-      ? res.body
-      : untilDone(res.body, () => clearTimeout(timer));
-    if (res.body === null && timer !== undefined) clearTimeout(timer);
-    return { response: new Response(body, { status: res.status, headers: out }) };
-  } catch (e) {
-    stopWatching();
-    if (timer !== undefined) clearTimeout(timer);
-    if (cause === "UT") return { response: localReply(504, "upstream request timeout"), flag: "UT" };
-    if (cause === "DC") return { response: localReply(499, "client disconnected"), flag: "DC" };
-    const reason = e instanceof UpstreamError ? e.reason : "connection_failure";
-    const flag: ResponseFlag = reason === "connection_failure"
-      ? "UF"
-      : reason === "protocol_error"
-      ? "UPE"
-      : "UR";
-    return { response: localReply(503, upstreamResetBody(reason)), flag };
+    POLICIES.set(route, policy);
   }
+  return policy;
 }
 
 /** The upstream request's headers and path (with query) for a routed request. */
@@ -108,7 +78,6 @@ export function upstreamRequest(
 ): { headers: Headers; path: string } {
   const headers = new Headers(down.request.headers);
   applyEdgeRequestHeaders(headers, down.edge);
-  headers.set("x-envoy-attempt-count", "1");
   if (route.timeoutMs !== undefined) headers.set("x-envoy-expected-rq-timeout-ms", String(route.timeoutMs));
   let path = down.fullPath;
   if (route.rewrite?.uri !== undefined || route.rewrite?.uriRegexRewrite !== undefined) {
@@ -122,24 +91,305 @@ export function upstreamRequest(
   return { headers, path };
 }
 
-/** Passes a body through and calls `done` when it ends, errors or is cancelled. */
+/** Sends the request to the cluster, retrying as the route's policy says, and builds the client's response. */
+export async function forward(
+  down: Downstream,
+  route: RouteEntry,
+  target: WeightedCluster,
+  ctx: ForwardContext,
+): Promise<ForwardResult> {
+  const req = down.request;
+  const { headers, path } = upstreamRequest(down, route, target);
+  const life = new RequestLifetime(req, route.timeoutMs);
+  let policy = retryPolicyFor(route, ctx.mesh, ctx.state.cluster);
+  let body: Uint8Array | null = null;
+  if (req.body !== null && policy.numRetries > 0) {
+    const length = Number(req.headers.get("content-length") ?? NaN);
+    if (length <= RETRY_BUFFER_LIMIT) {
+      body = new Uint8Array(await req.arrayBuffer());
+      headers.set("content-length", String(body.length));
+    } else policy = NO_RETRIES; // too large (or unknown) to replay: one attempt, streamed
+  }
+  const retry = new RetryState(policy, { breaker: ctx.state.breaker });
+  const tried = new Set<Endpoint>();
+  const outlier = ctx.state.outlier;
+  const balancer = ctx.state.balancer(ctx.endpoints);
+  try {
+    for (let attempt = 1;; attempt++) {
+      const ejected = outlier && !outlier.isPanic(ctx.endpoints) ? outlier.ejected(ctx.endpoints) : undefined;
+      const avoid = tried.size === 0 ? ejected : new Set([...(ejected ?? []), ...tried]);
+      // Hosts already tried are avoided while others remain (Envoy's previous_hosts predicate), then reused.
+      const endpoint = balancer.choose(undefined, avoid) ?? balancer.choose(undefined, ejected);
+      if (!endpoint) return { response: localReply(503, "no healthy upstream"), flags: "UH" };
+      const admitted = ctx.state.admit();
+      const slot = admitted instanceof Promise ? await admitted : admitted;
+      if (!slot) {
+        return {
+          response: localReply(503, OVERFLOW_RESPONSE.body, { "x-envoy-overloaded": "true" }),
+          flags: "UO",
+          endpoint,
+        };
+      }
+      headers.set("x-envoy-attempt-count", String(attempt));
+      balancer.onRequestStart(endpoint);
+      const result = await attemptOnce(
+        ctx.send,
+        endpoint,
+        req.method,
+        path,
+        headers,
+        body ?? req.body,
+        life,
+        policy,
+      );
+      balancer.onRequestEnd(endpoint);
+      const outcome = result.outcome;
+      if (outcome.kind === "response") outlier?.recordResult(endpoint, { status: outcome.status });
+      else if (outcome.reason !== "local_reset") {
+        outlier?.recordResult(endpoint, { localOrigin: localOrigin(outcome.reason) });
+      }
+      if (life.cause) {
+        result.unlink();
+        slot.release();
+        await result.response?.body?.cancel().catch(() => {});
+        return life.cause === "UT"
+          ? { response: localReply(504, "upstream request timeout"), flags: "UT", endpoint }
+          : { response: localReply(499, "client disconnected"), flags: "DC", endpoint };
+      }
+      const decision = retry.next(outcome);
+      if (decision.retry) {
+        result.unlink();
+        slot.release();
+        await result.response?.body?.cancel().catch(() => {});
+        tried.add(endpoint);
+        await life.sleep(decision.backoffMs);
+        if (!life.cause) continue;
+        return life.cause === "UT"
+          ? { response: localReply(504, "upstream request timeout"), flags: "UT", endpoint }
+          : { response: localReply(499, "client disconnected"), flags: "DC", endpoint };
+      }
+      const urx = decision.reason === "limit_exceeded" && retry.retriesUsed > 0 ? ",URX" : "";
+      if (result.response) {
+        life.stopWatching();
+        return { response: clientResponse(result, down, target, life, slot), endpoint };
+      }
+      slot.release();
+      if (outcome.kind === "reset" && outcome.reason === "per_try_timeout") {
+        return { response: localReply(504, "upstream request timeout"), flags: `UT${urx}`, endpoint };
+      }
+      const reason = outcome.kind === "reset" ? outcome.reason : "remote_reset";
+      const flag = reason === "connect_failure" || reason === "connect_timeout"
+        ? "UF"
+        : reason === "protocol_error"
+        ? "UPE"
+        : "UR";
+      const words = reason === "connect_timeout" || reason === "connect_failure"
+        ? "connection_failure"
+        : reason;
+      return {
+        response: localReply(503, upstreamResetBody(words, retry.retriesUsed > 0)),
+        flags: `${flag}${urx}`,
+        endpoint,
+      };
+    }
+  } finally {
+    retry.finish();
+    life.stopWatching();
+  }
+}
+
+function localOrigin(reason: ResetReason): "connect_failure" | "timeout" | "reset" {
+  if (reason === "connect_failure") return "connect_failure";
+  if (reason === "connect_timeout" || reason === "per_try_timeout") return "timeout";
+  return "reset";
+}
+
+interface Attempt {
+  readonly outcome: AttemptOutcome;
+  readonly response?: UpstreamResponse;
+  /** Stops the request lifetime from aborting this attempt (call once its response is over). */
+  readonly unlink: () => void;
+}
+
+/** One exchange with one endpoint, bounded by the per-try timeout and the request's lifetime. */
+async function attemptOnce(
+  send: SendUpstream,
+  endpoint: Endpoint,
+  method: string,
+  path: string,
+  headers: Headers,
+  body: Uint8Array | ReadableStream<Uint8Array> | null,
+  life: RequestLifetime,
+  policy: RetryPolicy,
+): Promise<Attempt> {
+  const abort = new AbortController();
+  const onLifeEnd = () => abort.abort();
+  life.signal.addEventListener("abort", onLifeEnd, { once: true });
+  const unlink = () => life.signal.removeEventListener("abort", onLifeEnd);
+  let perTryExpired = false;
+  const timer = policy.perTryTimeoutMs !== undefined
+    ? setTimeout(() => {
+      perTryExpired = true;
+      abort.abort();
+    }, policy.perTryTimeoutMs)
+    : undefined;
+  try {
+    const response = await send({
+      address: endpoint.address,
+      port: endpoint.port,
+      method,
+      path,
+      headers,
+      body: body instanceof Uint8Array ? new Blob([body as Uint8Array<ArrayBuffer>]).stream() : body,
+      signal: abort.signal,
+    });
+    // The route timeout still covers the response body, so the link to the lifetime stays until it ends.
+    return {
+      outcome: { kind: "response", status: response.status, headers: response.headers },
+      response,
+      unlink,
+    };
+  } catch (e) {
+    unlink();
+    if (perTryExpired) {
+      return { outcome: { kind: "reset", reason: "per_try_timeout", requestSent: true }, unlink };
+    }
+    const reason = e instanceof UpstreamError ? e.reason : "connection_failure";
+    const mapped: ResetReason = reason === "connection_failure"
+      ? "connect_failure"
+      : reason === "protocol_error"
+      ? "protocol_error"
+      : reason === "local_reset"
+      ? "local_reset"
+      : "remote_reset";
+    return {
+      outcome: { kind: "reset", reason: mapped, requestSent: reason !== "connection_failure" },
+      unlink,
+    };
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
+/** The client's response for an upstream response; the slot is released and the timer stopped when it ends. */
+function clientResponse(
+  attempt: Attempt,
+  down: Downstream,
+  target: WeightedCluster,
+  life: RequestLifetime,
+  slot: Slot,
+): Response {
+  const res = attempt.response!;
+  const out = new Headers(res.headers);
+  stripHopByHop(out);
+  out.set("x-envoy-upstream-service-time", String(Math.round(performance.now() - down.startedAt)));
+  applyHeaderOperations(out, target.headers?.response);
+  const done = () => {
+    attempt.unlink();
+    life.finish();
+    slot.release();
+  };
+  if (res.body === null) {
+    done();
+    return new Response(null, { status: res.status, headers: out });
+  }
+  // Only responses that hold something until their end (route timer, connection slot) pay for a wrapper.
+  if (!life.hasTimer && slot === FREE_SLOT) {
+    done();
+    return new Response(res.body, { status: res.status, headers: out });
+  }
+  return new Response(untilDone(res.body, done), { status: res.status, headers: out });
+}
+
+/**
+ * The route timeout and the client-disconnect watch of one request. `req.signal` is costly to create, so only
+ * requests still waiting after a moment watch for a disconnect.
+ */
+class RequestLifetime {
+  readonly #controller = new AbortController();
+  readonly signal = this.#controller.signal;
+  cause: "UT" | "DC" | undefined;
+  readonly #timer?: ReturnType<typeof setTimeout>;
+  readonly #watch: ReturnType<typeof setTimeout>;
+  #watching = false;
+  readonly #req: Request;
+  readonly #onClientGone = () => this.#end("DC");
+
+  constructor(req: Request, timeoutMs: number | undefined) {
+    this.#req = req;
+    if (timeoutMs !== undefined) this.#timer = setTimeout(() => this.#end("UT"), timeoutMs);
+    this.#watch = setTimeout(() => {
+      this.#watching = true;
+      if (req.signal.aborted) this.#end("DC");
+      else req.signal.addEventListener("abort", this.#onClientGone, { once: true });
+    }, DISCONNECT_WATCH_MS);
+  }
+
+  get hasTimer(): boolean {
+    return this.#timer !== undefined;
+  }
+
+  /** Response headers are in: a disconnect now shows as the client cancelling the body. */
+  stopWatching(): void {
+    clearTimeout(this.#watch);
+    if (this.#watching) {
+      this.#watching = false;
+      this.#req.signal.removeEventListener("abort", this.#onClientGone);
+    }
+  }
+
+  /** The exchange is over: the route timeout no longer applies. */
+  finish(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.stopWatching();
+  }
+
+  /** Waits `ms`, or less if the request ends meanwhile. */
+  sleep(ms: number): Promise<void> {
+    if (this.cause || ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      const signal = this.signal;
+      function done() {
+        clearTimeout(t);
+        signal.removeEventListener("abort", done);
+        resolve();
+      }
+      signal.addEventListener("abort", done, { once: true });
+    });
+  }
+
+  #end(cause: "UT" | "DC"): void {
+    this.cause ??= cause;
+    this.#controller.abort();
+  }
+}
+
+/** Passes a body through and calls `done` once when it ends, errors or is cancelled. */
 function untilDone(body: ReadableStream<Uint8Array>, done: () => void): ReadableStream<Uint8Array> {
   const reader = body.getReader();
+  let called = false;
+  const finish = () => {
+    if (!called) {
+      called = true;
+      done();
+    }
+  };
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
         const { value, done: finished } = await reader.read();
         if (finished) {
-          done();
+          finish();
           controller.close();
         } else controller.enqueue(value);
       } catch (e) {
-        done();
+        finish();
         controller.error(e);
       }
     },
     cancel(reason) {
-      done();
+      finish();
       return reader.cancel(reason);
     },
   }, { highWaterMark: 0 });

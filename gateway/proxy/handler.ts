@@ -5,7 +5,8 @@
  */
 import type { MatchInput, RouteEntry, Snapshot, WeightedCluster } from "../compile/types.ts";
 import { clientAddresses } from "./client_address.ts";
-import type { EndpointPicker, Target } from "./endpoints.ts";
+import type { ClusterStates } from "./cluster_state.ts";
+import type { EndpointResolver } from "./endpoints.ts";
 import { type Downstream, forward, upstreamRequest } from "./forward.ts";
 import { localReply } from "./local_reply.ts";
 import { applyHeaderOperations, redirectLocation } from "./route_actions.ts";
@@ -21,7 +22,8 @@ export interface HandlerOptions {
   readonly port: number;
   /** Route table name for this listener. */
   readonly routeName: string;
-  readonly endpoints: EndpointPicker;
+  readonly endpoints: EndpointResolver;
+  readonly clusters: ClusterStates;
   /** The upstream client. @default sendUpstreamAuto */
   readonly send?: SendUpstream;
 }
@@ -76,9 +78,9 @@ export function createHttpHandler(options: HandlerOptions): Deno.ServeHandler<De
     const chosen = pickWeighted(action.clusters, action.totalWeight);
     const cluster = chosen ? snapshot.clusters.get(chosen.cluster) : undefined;
     if (!chosen || !cluster) return decorate(localReply(503), route);
-    const picked = options.endpoints.pick(cluster);
-    const target: Target | undefined = picked instanceof Promise ? await picked : picked;
-    if (!target) return decorate(localReply(503, "no healthy upstream"), route);
+    const resolved = options.endpoints.resolve(cluster);
+    const endpoints = resolved instanceof Promise ? await resolved : resolved;
+    if (endpoints.length === 0) return decorate(localReply(503, "no healthy upstream"), route);
 
     const trustedHops = snapshot.mesh.defaultConfig.gatewayTopology.numTrustedProxies;
     const down: Downstream = {
@@ -94,11 +96,14 @@ export function createHttpHandler(options: HandlerOptions): Deno.ServeHandler<De
         trustProxies: trustedHops > 0,
       },
     };
+    const state = options.clusters.get(cluster);
     if (isWebSocketUpgrade(req)) {
+      const endpoint = state.balancer(endpoints).choose();
+      if (!endpoint) return decorate(localReply(503, "no healthy upstream"), route);
       const { headers, path: upstreamPath } = upstreamRequest(down, route, chosen);
-      return await proxyWebSocket(req, target, upstreamPath, headers);
+      return await proxyWebSocket(req, endpoint, upstreamPath, headers);
     }
-    const { response } = await forward(down, route, chosen, target, send);
+    const { response } = await forward(down, route, chosen, { send, state, endpoints, mesh: snapshot.mesh });
     return decorate(response, route);
   };
 }

@@ -18,8 +18,9 @@ export function localReply(status: number, body = "", headers: Record<string, st
   return new Response(noBody ? null : ENCODER.encode(body), { status, headers: h });
 }
 
-/** Envoy's body for a failure before the upstream's response headers, by reset reason. */
-export function upstreamResetBody(reason: string): string {
+/** Envoy's body for a failure before the upstream's response headers, by reset reason (and whether retried). */
+export function upstreamResetBody(reason: string, retried = false): string {
   const words = reason === "connection_failure" ? "connection failure" : reason.replaceAll("_", " ");
-  return `upstream connect error or disconnect/reset before headers. reset reason: ${words}`;
+  const lead = retried ? "retried and the latest reset reason" : "reset reason";
+  return `upstream connect error or disconnect/reset before headers. ${lead}: ${words}`;
 }

@@ -4,7 +4,7 @@
  * is upgraded with the protocol the upstream chose, and messages and close codes are relayed both ways.
  * @module
  */
-import type { Target } from "./endpoints.ts";
+import type { Endpoint } from "../compile/types.ts";
 import { HOP_BY_HOP } from "./headers.ts";
 import { localReply, upstreamResetBody } from "./local_reply.ts";
 
@@ -33,7 +33,7 @@ const CONNECT_TIMEOUT_MS = 10_000;
  */
 export async function proxyWebSocket(
   req: Request,
-  target: Target,
+  target: Endpoint,
   path: string,
   headers: Headers,
 ): Promise<Response> {

@@ -5,7 +5,8 @@
  */
 import type { ListenerConfig, Snapshot } from "../compile/types.ts";
 import { DnsCache } from "../proxy/dns.ts";
-import { EndpointPicker } from "../proxy/endpoints.ts";
+import { ClusterStates } from "../proxy/cluster_state.ts";
+import { EndpointResolver } from "../proxy/endpoints.ts";
 import { createHttpHandler } from "../proxy/handler.ts";
 
 /** The state of one listener, as the admin API shows it. */
@@ -45,7 +46,8 @@ const DRAIN_MS = 10_000;
 export class ListenerManager {
   #options: ListenerManagerOptions;
   #open = new Map<string, Open>();
-  #endpoints = new EndpointPicker(new DnsCache());
+  #endpoints = new EndpointResolver(new DnsCache());
+  #clusters = new ClusterStates();
 
   constructor(options: ListenerManagerOptions) {
     this.#options = options;
@@ -109,6 +111,7 @@ export class ListenerManager {
           port: config.port,
           routeName: `http.${config.port}`,
           endpoints: this.#endpoints,
+          clusters: this.#clusters,
         }),
       );
       return { config, server, abort, state: { ...base, state: "listening" } };

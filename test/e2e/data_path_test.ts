@@ -226,7 +226,8 @@ Deno.test("failures: 404 no route, 503 unknown subset, 503 no healthy upstream, 
     assert.equal(r.status, 503);
     assert.equal(
       r.body,
-      "upstream connect error or disconnect/reset before headers. reset reason: connection failure",
+      "upstream connect error or disconnect/reset before headers. retried and the latest reset reason: connection failure",
+      "Istio's default policy retries connect failures twice",
     );
     const t0 = performance.now();
     r = await fetchText(`${base}/slow`);

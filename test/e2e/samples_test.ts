@@ -64,7 +64,7 @@ Deno.test("bookinfo sample: the gateway's five paths reach productpage, everythi
   }
 });
 
-Deno.test("helloworld sample: /hello is balanced across v1 and v2 endpoints", async () => {
+Deno.test("helloworld sample: /hello is spread across the v1 and v2 endpoints", async () => {
   const v1 = startUpstream("v1");
   const v2 = startUpstream("v2");
   const { gw, base } = await serveSample(
@@ -73,8 +73,9 @@ Deno.test("helloworld sample: /hello is balanced across v1 and v2 endpoints", as
   );
   try {
     const counts: Record<string, number> = { v1: 0, v2: 0 };
-    for (let i = 0; i < 20; i++) counts[(await fetchText(`${base}/hello`)).body]++;
-    assert.deepEqual(counts, { v1: 10, v2: 10 }, "round robin");
+    for (let i = 0; i < 40; i++) counts[(await fetchText(`${base}/hello`)).body]++;
+    // Istio's default balancer is LEAST_REQUEST: with no load both endpoints are equally likely.
+    assert.ok(counts.v1 >= 8 && counts.v2 >= 8, JSON.stringify(counts));
     assert.equal((await fetchText(`${base}/hello/x`)).status, 404);
   } finally {
     await gw.close();

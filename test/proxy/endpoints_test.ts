@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Cluster } from "../../gateway/compile/types.ts";
 import { DnsCache } from "../../gateway/proxy/dns.ts";
-import { EndpointPicker } from "../../gateway/proxy/endpoints.ts";
+import { EndpointResolver } from "../../gateway/proxy/endpoints.ts";
 
 function cluster(resolution: Cluster["resolution"], addresses: string[]): Cluster {
   return {
@@ -14,15 +14,13 @@ function cluster(resolution: Cluster["resolution"], addresses: string[]): Cluste
   };
 }
 
-Deno.test("EndpointPicker: round robin over static endpoints", () => {
-  const picker = new EndpointPicker(new DnsCache({ resolve: () => Promise.reject(new Error("no dns")) }));
-  const c = cluster("STATIC", ["10.0.0.1", "10.0.0.2", "10.0.0.3"]);
-  const picked = Array.from({ length: 6 }, () => (picker.pick(c) as { address: string }).address);
-  assert.deepEqual(picked, ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.1", "10.0.0.2", "10.0.0.3"]);
-  assert.equal(picker.pick(cluster("STATIC", [])), undefined);
+Deno.test("EndpointResolver: static clusters use their endpoints as written", () => {
+  const resolver = new EndpointResolver(new DnsCache({ resolve: () => Promise.reject(new Error("no dns")) }));
+  const c = cluster("STATIC", ["10.0.0.1", "10.0.0.2"]);
+  assert.equal(resolver.resolve(c), c.endpoints);
 });
 
-Deno.test("EndpointPicker: DNS clusters use every resolved address, DNS_ROUND_ROBIN the first", async () => {
+Deno.test("EndpointResolver: DNS clusters expand to every address, DNS_ROUND_ROBIN to the first", async () => {
   const lookups: string[] = [];
   const dns = new DnsCache({
     resolve: (host) => {
@@ -30,23 +28,20 @@ Deno.test("EndpointPicker: DNS clusters use every resolved address, DNS_ROUND_RO
       return Promise.resolve(host === "svc.example" ? ["10.1.0.1", "10.1.0.2"] : []);
     },
   });
-  const picker = new EndpointPicker(dns);
+  const resolver = new EndpointResolver(dns);
   const strict = cluster("DNS", ["svc.example"]);
-  const first = await picker.pick(strict);
-  assert.equal(first?.address, "10.1.0.1");
-  assert.equal(
-    (picker.pick(strict) as { address: string }).address,
-    "10.1.0.2",
-    "cached answers are synchronous",
-  );
+  const first = await resolver.resolve(strict);
+  assert.deepEqual(first.map((e) => e.address), ["10.1.0.1", "10.1.0.2"]);
+  assert.equal(resolver.resolve(strict), first, "cached answers are synchronous and keep their identity");
   const logical = cluster("DNS_ROUND_ROBIN", ["svc.example"]);
-  assert.equal((picker.pick(logical) as { address: string }).address, "10.1.0.1");
-  assert.equal((picker.pick(logical) as { address: string }).address, "10.1.0.1");
+  assert.deepEqual((resolver.resolve(logical) as readonly { address: string }[]).map((e) => e.address), [
+    "10.1.0.1",
+  ]);
   assert.deepEqual(lookups, ["svc.example"]);
-  assert.equal(
-    await picker.pick(cluster("DNS", ["nothing.example"])),
-    undefined,
-    "no addresses: no healthy upstream",
+  assert.deepEqual(
+    await resolver.resolve(cluster("DNS", ["nothing.example"])),
+    [],
+    "no addresses: no endpoints",
   );
 });
 

@@ -1,0 +1,120 @@
+/**
+ * The live state of an upstream cluster: its load balancer, outlier detector and circuit breaker, built from
+ * the cluster's DestinationRule policy. State survives a config reload while the cluster's policy and endpoints
+ * stay the same, so ejections and counters are not reset by unrelated changes.
+ * @module
+ */
+import type { Cluster, Endpoint } from "../compile/types.ts";
+import { CircuitBreaker, resolveThresholds, UNLIMITED } from "../upstream/circuit_breaker.ts";
+import { createLoadBalancer, lbPolicyOf, type LoadBalancer } from "../upstream/load_balancer/mod.ts";
+import { ActiveRequests } from "../upstream/load_balancer/types.ts";
+import { createOutlierDetector, type OutlierDetector } from "../upstream/outlier_detector.ts";
+
+/** A held upstream slot (connection + request under HTTP/1.1); release it once the exchange is over. */
+export interface Slot {
+  release(): void;
+}
+
+/** The slot of a cluster without connection limits: nothing to count or release. */
+export const FREE_SLOT: Slot = { release() {} };
+
+/** Balancer, outlier detector and circuit breaker of one cluster. */
+export class ClusterState {
+  readonly cluster: Cluster;
+  readonly breaker: CircuitBreaker;
+  readonly outlier?: OutlierDetector;
+  readonly #unlimited: boolean;
+  readonly #active = new ActiveRequests();
+  #balancer?: { endpoints: readonly Endpoint[]; lb: LoadBalancer };
+  readonly #waiting: ((slot: Slot | undefined) => void)[] = [];
+
+  constructor(cluster: Cluster) {
+    this.cluster = cluster;
+    const policy = cluster.trafficPolicy;
+    this.breaker = new CircuitBreaker(resolveThresholds(policy?.connectionPool));
+    const t = this.breaker.thresholds;
+    this.#unlimited = t.connections === UNLIMITED && t.pendingRequests === UNLIMITED &&
+      t.requests === UNLIMITED;
+    this.outlier = createOutlierDetector(policy?.outlierDetection, cluster.endpoints);
+  }
+
+  /** True when the DestinationRule asks for PASSTHROUGH (original destination) balancing. */
+  get passthrough(): boolean {
+    return lbPolicyOf(this.cluster.trafficPolicy?.loadBalancer) === "PASSTHROUGH";
+  }
+
+  /** The balancer over `endpoints` (rebuilt only when the list changes, e.g. a new DNS answer). */
+  balancer(endpoints: readonly Endpoint[]): LoadBalancer {
+    if (this.#balancer?.endpoints !== endpoints) {
+      const settings = this.cluster.trafficPolicy?.loadBalancer;
+      const lb = this.passthrough
+        ? createLoadBalancer({ simple: "ROUND_ROBIN" }, endpoints, { active: this.#active })
+        : createLoadBalancer(settings, endpoints, { active: this.#active });
+      this.#balancer = { endpoints, lb };
+      this.outlier?.setEndpoints(endpoints);
+    }
+    return this.#balancer.lb;
+  }
+
+  /**
+   * Takes a slot for one upstream exchange, as Envoy's HTTP/1.1 pool does: a free connection (`maxConnections`)
+   * dispatches at once, otherwise the request waits in the pending queue (`http1MaxPendingRequests`) for one;
+   * a full queue, or `http2MaxRequests` reached, overflows (undefined: answer 503 UO).
+   */
+  admit(): Slot | undefined | Promise<Slot | undefined> {
+    if (this.#unlimited) return FREE_SLOT;
+    const direct = this.#tryDispatch();
+    if (direct !== null) return direct;
+    if (!this.breaker.tryAcquire("pendingRequests")) return undefined;
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  /** A slot now, undefined on a request overflow, null when every connection is busy. */
+  #tryDispatch(): Slot | undefined | null {
+    if (!this.breaker.tryAcquire("connections")) return null;
+    if (!this.breaker.tryAcquire("requests")) {
+      this.breaker.release("connections");
+      return undefined;
+    }
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        this.breaker.release("requests");
+        this.breaker.release("connections");
+        this.#dispatchWaiting();
+      },
+    };
+  }
+
+  #dispatchWaiting(): void {
+    const next = this.#waiting.shift();
+    if (!next) return;
+    this.breaker.release("pendingRequests");
+    const slot = this.#tryDispatch();
+    next(slot === null ? undefined : slot);
+  }
+}
+
+/** Cluster states by cluster, kept across snapshots while a cluster is unchanged. */
+export class ClusterStates {
+  #byCluster = new WeakMap<Cluster, ClusterState>();
+  #byName = new Map<string, { fingerprint: string; state: ClusterState }>();
+
+  /** The state of `cluster`. */
+  get(cluster: Cluster): ClusterState {
+    const hit = this.#byCluster.get(cluster);
+    if (hit) return hit;
+    const fingerprint = JSON.stringify([
+      cluster.trafficPolicy ?? null,
+      cluster.endpoints,
+      cluster.resolution,
+    ]);
+    const known = this.#byName.get(cluster.name);
+    const state = known?.fingerprint === fingerprint ? known.state : new ClusterState(cluster);
+    this.#byName.set(cluster.name, { fingerprint, state });
+    this.#byCluster.set(cluster, state);
+    return state;
+  }
+}
