@@ -1,0 +1,175 @@
+import assert from "node:assert/strict";
+import { startTestGateway, type TestGateway } from "../helpers/gateway.ts";
+import { fetchText, freePort, startUpstream } from "../helpers/net.ts";
+
+/** A gateway routing `/` to service `app` whose endpoints are `ports`, with extra VS rule fields and DR policy. */
+async function gateway(
+  ports: number[],
+  ruleExtra: string,
+  trafficPolicy = "",
+): Promise<{ gw: TestGateway; base: string }> {
+  const port = freePort();
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(
+    `${dir}/config.yaml`,
+    `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers: [{port: {number: ${port}, name: http, protocol: HTTP}, hosts: ["*"]}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: app, namespace: default}
+spec:
+  hosts: ["*"]
+  gateways: [istio-system/gw]
+  http:
+  - route: [{destination: {host: app, port: {number: 80}}}]
+${ruleExtra}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: app, namespace: default}
+spec:
+  hosts: [app.default.svc.cluster.local]
+  resolution: STATIC
+  ports: [{number: 80, name: http, protocol: HTTP}]
+  endpoints:
+${ports.map((p) => `  - {address: 127.0.0.1, ports: {http: ${p}}}`).join("\n")}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: app, namespace: default}
+spec:
+  host: app
+${trafficPolicy}
+`,
+  );
+  const gw = await startTestGateway({ kind: "paths", paths: [dir] }, { watch: false });
+  assert.deepEqual(gw.config.status?.errors, []);
+  return { gw, base: `http://127.0.0.1:${port}` };
+}
+
+Deno.test("retries: retryOn 5xx moves to another endpoint and counts attempts", async () => {
+  const bad = startUpstream("bad", () => new Response("down", { status: 503 }));
+  const good = startUpstream("good");
+  const { gw, base } = await gateway(
+    [bad.port, good.port],
+    "    retries: {attempts: 2, retryOn: 5xx}",
+    "  trafficPolicy: {loadBalancer: {simple: ROUND_ROBIN}}",
+  );
+  try {
+    for (let i = 0; i < 6; i++) assert.equal((await fetchText(`${base}/`)).body, "good");
+    const counts = good.requests.map((r) => r.headers.get("x-envoy-attempt-count"));
+    assert.ok(counts.includes("2"), `some requests needed a second attempt: ${counts}`);
+    assert.ok(
+      bad.requests.every((r) => r.headers.get("x-envoy-attempt-count") === "1"),
+      "previous host avoided",
+    );
+  } finally {
+    await gw.close();
+    await bad.close();
+    await good.close();
+  }
+});
+
+Deno.test("retries: exhausted retries return the last response; attempts: 0 disables them", async () => {
+  const bad = startUpstream("bad", () => new Response("down", { status: 503 }));
+  const { gw, base } = await gateway([bad.port], '    retries: {attempts: 3, retryOn: "503"}');
+  try {
+    const r = await fetchText(`${base}/`);
+    assert.deepEqual([r.status, r.body], [503, "down"]);
+    assert.equal(bad.requests.length, 4, "1 try + 3 retries on the only endpoint");
+  } finally {
+    await gw.close();
+  }
+  const again = await gateway([bad.port], "    retries: {attempts: 0}");
+  try {
+    bad.requests.length = 0;
+    await fetchText(`${again.base}/`);
+    assert.equal(bad.requests.length, 1);
+  } finally {
+    await again.gw.close();
+    await bad.close();
+  }
+});
+
+Deno.test("retries: a per-try timeout retries a slow endpoint; the route timeout bounds everything", async () => {
+  let calls = 0;
+  const flaky = startUpstream("flaky", async () => {
+    if (calls++ === 0) await new Promise((r) => setTimeout(r, 800));
+    return new Response("fast");
+  });
+  const { gw, base } = await gateway(
+    [flaky.port],
+    "    timeout: 2s\n    retries: {attempts: 2, perTryTimeout: 0.2s, retryOn: 5xx}",
+  );
+  try {
+    const t0 = performance.now();
+    const r = await fetchText(`${base}/`);
+    assert.deepEqual([r.status, r.body], [200, "fast"]);
+    assert.ok(performance.now() - t0 < 800, "did not wait for the slow first attempt");
+  } finally {
+    await gw.close();
+    await flaky.close();
+  }
+});
+
+Deno.test("an endpoint killed under load: retries and outlier ejection keep success above 99.9%", async () => {
+  const a = startUpstream("a");
+  const b = startUpstream("b");
+  const c = startUpstream("c");
+  const { gw, base } = await gateway(
+    [a.port, b.port, c.port],
+    '    retries: {attempts: 2, retryOn: "connect-failure,reset,5xx"}',
+    `  trafficPolicy:
+    loadBalancer: {simple: ROUND_ROBIN}
+    outlierDetection: {consecutive5xxErrors: 1, interval: 1s, baseEjectionTime: 30s, maxEjectionPercent: 100}`,
+  );
+  try {
+    let ok = 0;
+    let total = 0;
+    for (let i = 0; i < 1000; i++) {
+      if (i === 100) await c.close(); // killed mid-run
+      const r = await fetchText(`${base}/`);
+      total++;
+      if (r.status === 200) ok++;
+    }
+    assert.ok(ok / total > 0.999, `${ok}/${total}`);
+    const before = c.requests.length;
+    for (let i = 0; i < 30; i++) await fetchText(`${base}/`);
+    assert.equal(c.requests.length, before, "the dead endpoint is ejected");
+  } finally {
+    await gw.close();
+    await a.close();
+    await b.close();
+  }
+});
+
+Deno.test("circuit breaking: maxConnections 1 + 1 pending: concurrent requests overflow with 503 UO", async () => {
+  const slow = startUpstream("slow", async () => {
+    await new Promise((r) => setTimeout(r, 150));
+    return new Response("ok");
+  });
+  const { gw, base } = await gateway(
+    [slow.port],
+    "",
+    "  trafficPolicy:\n    connectionPool: {tcp: {maxConnections: 1}, http: {http1MaxPendingRequests: 1, maxRequestsPerConnection: 1}}",
+  );
+  try {
+    const results = await Promise.all(Array.from({ length: 3 }, () => fetchText(`${base}/`)));
+    const statuses = results.map((r) => r.status).sort();
+    assert.deepEqual(statuses, [200, 200, 503]);
+    const overflow = results.find((r) => r.status === 503)!;
+    assert.equal(overflow.headers.get("x-envoy-overloaded"), "true");
+    assert.equal(
+      overflow.body,
+      "upstream connect error or disconnect/reset before headers. reset reason: overflow",
+    );
+  } finally {
+    await gw.close();
+    await slow.close();
+  }
+});
