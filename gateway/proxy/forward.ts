@@ -32,6 +32,8 @@ export interface Downstream {
   readonly query: string;
   readonly edge: EdgeContext;
   readonly startedAt: number;
+  /** The body to send upstream when not the request's own (the primary branch of a mirrored body). */
+  body?: ReadableStream<Uint8Array> | null;
 }
 
 /** How a forwarded request ended, for logs and metrics. */
@@ -99,14 +101,15 @@ export async function forward(
   ctx: ForwardContext,
 ): Promise<ForwardResult> {
   const req = down.request;
+  const source = down.body !== undefined ? down.body : req.body;
   const { headers, path } = upstreamRequest(down, route, target);
   const life = new RequestLifetime(req, route.timeoutMs);
   let policy = retryPolicyFor(route, ctx.mesh, ctx.state.cluster);
   let body: Uint8Array | null = null;
-  if (req.body !== null && policy.numRetries > 0) {
+  if (source !== null && policy.numRetries > 0) {
     const length = Number(req.headers.get("content-length") ?? NaN);
     if (length <= RETRY_BUFFER_LIMIT) {
-      body = new Uint8Array(await req.arrayBuffer());
+      body = new Uint8Array(await new Response(source).arrayBuffer());
       headers.set("content-length", String(body.length));
     } else policy = NO_RETRIES; // too large (or unknown) to replay: one attempt, streamed
   }
@@ -138,7 +141,7 @@ export async function forward(
         req.method,
         path,
         headers,
-        body ?? req.body,
+        body ?? source,
         life,
         policy,
       );

@@ -11,6 +11,9 @@ import { type Downstream, forward, upstreamRequest } from "./forward.ts";
 import { localReply } from "./local_reply.ts";
 import { applyHeaderOperations, redirectLocation } from "./route_actions.ts";
 import { sendUpstreamAuto } from "./upstream_client.ts";
+import { corsRuntime } from "../policy/cors.ts";
+import { abortResponse, decideFault, injectDelay } from "../policy/fault.ts";
+import { mirrorRequest, planMirrors, teeRequestBody } from "../policy/mirror.ts";
 import type { SendUpstream } from "./upstream.ts";
 import { isWebSocketUpgrade, proxyWebSocket } from "./websocket.ts";
 
@@ -61,50 +64,102 @@ export function createHttpHandler(options: HandlerOptions): Deno.ServeHandler<De
     };
     const route = vhost.routes.find((r) => r.match.test(input));
     if (!route) return localReply(404);
-    const action = route.action;
-    if (action.kind === "directResponse") {
-      return decorate(new Response(action.body ?? null, { status: action.status }), route);
+    // Istio's filter order: fault, then CORS, then the router.
+    if (route.fault) {
+      const fault = decideFault(route.fault);
+      if (fault.delayMs !== undefined) await injectDelay(fault.delayMs);
+      if (fault.abort) return decorate(abortResponse(fault.abort, req), route);
     }
-    if (action.kind === "redirect") {
-      const location = redirectLocation(action.redirect, {
-        scheme,
+    const cors = route.cors ? corsRuntime(route.cors) : undefined;
+    if (cors) {
+      const preflight = cors.preflight(req);
+      if (preflight) return decorate(preflight, route);
+    }
+    const res = await serveAction(route);
+    if (cors) cors.decorate(req.headers.get("origin"), res.headers);
+    return res;
+
+    async function serveAction(route: RouteEntry): Promise<Response> {
+      const action = route.action;
+      if (action.kind === "directResponse") {
+        return decorate(new Response(action.body ?? null, { status: action.status }), route);
+      }
+      if (action.kind === "redirect") {
+        const location = redirectLocation(action.redirect, {
+          scheme,
+          authority,
+          path,
+          query,
+          listenerPort: options.port,
+        });
+        return decorate(new Response(null, { status: action.status, headers: { location } }), route);
+      }
+      const chosen = pickWeighted(action.clusters, action.totalWeight);
+      const cluster = chosen ? snapshot.clusters.get(chosen.cluster) : undefined;
+      if (!chosen || !cluster) return decorate(localReply(503), route);
+      const resolved = options.endpoints.resolve(cluster);
+      const endpoints = resolved instanceof Promise ? await resolved : resolved;
+      if (endpoints.length === 0) return decorate(localReply(503, "no healthy upstream"), route);
+
+      const trustedHops = snapshot.mesh.defaultConfig.gatewayTopology.numTrustedProxies;
+      const down: Downstream = {
+        request: req,
         authority,
+        fullPath,
         path,
         query,
-        listenerPort: options.port,
+        startedAt,
+        edge: {
+          addresses: clientAddresses(
+            info.remoteAddr.hostname,
+            req.headers.get("x-forwarded-for"),
+            trustedHops,
+          ),
+          scheme,
+          trustProxies: trustedHops > 0,
+        },
+      };
+      const state = options.clusters.get(cluster);
+      if (isWebSocketUpgrade(req)) {
+        const endpoint = state.balancer(endpoints).choose();
+        if (!endpoint) return decorate(localReply(503, "no healthy upstream"), route);
+        const { headers, path: upstreamPath } = upstreamRequest(down, route, chosen);
+        return await proxyWebSocket(req, endpoint, upstreamPath, headers);
+      }
+      if (route.mirrors.length > 0) startMirrors(down, route, chosen);
+      const { response } = await forward(down, route, chosen, {
+        send,
+        state,
+        endpoints,
+        mesh: snapshot.mesh,
       });
-      return decorate(new Response(null, { status: action.status, headers: { location } }), route);
+      return decorate(response, route);
     }
-    const chosen = pickWeighted(action.clusters, action.totalWeight);
-    const cluster = chosen ? snapshot.clusters.get(chosen.cluster) : undefined;
-    if (!chosen || !cluster) return decorate(localReply(503), route);
-    const resolved = options.endpoints.resolve(cluster);
-    const endpoints = resolved instanceof Promise ? await resolved : resolved;
-    if (endpoints.length === 0) return decorate(localReply(503, "no healthy upstream"), route);
 
-    const trustedHops = snapshot.mesh.defaultConfig.gatewayTopology.numTrustedProxies;
-    const down: Downstream = {
-      request: req,
-      authority,
-      fullPath,
-      path,
-      query,
-      startedAt,
-      edge: {
-        addresses: clientAddresses(info.remoteAddr.hostname, req.headers.get("x-forwarded-for"), trustedHops),
-        scheme,
-        trustProxies: trustedHops > 0,
-      },
-    };
-    const state = options.clusters.get(cluster);
-    if (isWebSocketUpgrade(req)) {
-      const endpoint = state.balancer(endpoints).choose();
-      if (!endpoint) return decorate(localReply(503, "no healthy upstream"), route);
+    /** Fire-and-forget copies to the route's mirrors; the primary reads the teed body. */
+    function startMirrors(down: Downstream, route: RouteEntry, chosen: WeightedCluster): void {
+      const planned = planMirrors(route.mirrors);
+      if (planned.length === 0) return;
+      const tee = teeRequestBody(down.request.body, planned.length);
+      down.body = tee.primary;
       const { headers, path: upstreamPath } = upstreamRequest(down, route, chosen);
-      return await proxyWebSocket(req, endpoint, upstreamPath, headers);
+      planned.forEach((mirror, i) => {
+        const cluster = snapshot.clusters.get(mirror.cluster);
+        const endpoints = cluster ? options.endpoints.resolve(cluster) : [];
+        void Promise.resolve(endpoints).then((list) => {
+          const endpoint = cluster && list.length > 0
+            ? options.clusters.get(cluster).balancer(list).choose()
+            : undefined;
+          if (!endpoint) {
+            void tee.mirrors[i]?.cancel();
+            return;
+          }
+          return mirrorRequest(send, endpoint, down.request.method, upstreamPath, headers, tee.mirrors[i], {
+            timeoutMs: route.timeoutMs,
+          });
+        });
+      });
     }
-    const { response } = await forward(down, route, chosen, { send, state, endpoints, mesh: snapshot.mesh });
-    return decorate(response, route);
   };
 }
 
