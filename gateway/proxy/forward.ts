@@ -7,6 +7,7 @@
 import type { Cluster, Endpoint, RouteEntry, WeightedCluster } from "../compile/types.ts";
 import type { MeshConfig } from "../config/mesh/mod.ts";
 import { OVERFLOW_RESPONSE } from "../upstream/circuit_breaker.ts";
+import { hashKeyFor } from "../upstream/load_balancer/hash_key.ts";
 import {
   type AttemptOutcome,
   NO_RETRIES,
@@ -117,12 +118,24 @@ export async function forward(
   const tried = new Set<Endpoint>();
   const outlier = ctx.state.outlier;
   const balancer = ctx.state.balancer(ctx.endpoints);
+  const hashing = ctx.state.cluster.trafficPolicy?.loadBalancer?.consistentHash;
+  const hash = hashing
+    ? hashKeyFor({
+      headers: req.headers,
+      authority: down.authority,
+      path: down.fullPath,
+      method: req.method,
+      sourceIp: down.edge.addresses.client,
+      remoteAddress: down.edge.addresses.client,
+    }, hashing)
+    : undefined;
+  const lbContext = hash?.hashKey !== undefined ? { hashKey: hash.hashKey } : undefined;
   try {
     for (let attempt = 1;; attempt++) {
       const ejected = outlier && !outlier.isPanic(ctx.endpoints) ? outlier.ejected(ctx.endpoints) : undefined;
       const avoid = tried.size === 0 ? ejected : new Set([...(ejected ?? []), ...tried]);
       // Hosts already tried are avoided while others remain (Envoy's previous_hosts predicate), then reused.
-      const endpoint = balancer.choose(undefined, avoid) ?? balancer.choose(undefined, ejected);
+      const endpoint = balancer.choose(lbContext, avoid) ?? balancer.choose(lbContext, ejected);
       if (!endpoint) return { response: localReply(503, "no healthy upstream"), flags: "UH" };
       const admitted = ctx.state.admit();
       const slot = admitted instanceof Promise ? await admitted : admitted;
@@ -174,7 +187,9 @@ export async function forward(
       const urx = decision.reason === "limit_exceeded" && retry.retriesUsed > 0 ? ",URX" : "";
       if (result.response) {
         life.stopWatching();
-        return { response: clientResponse(result, down, target, life, slot), endpoint };
+        const response = clientResponse(result, down, target, life, slot);
+        if (hash?.setCookie) response.headers.append("set-cookie", hash.setCookie);
+        return { response, endpoint };
       }
       slot.release();
       if (outcome.kind === "reset" && outcome.reason === "per_try_timeout") {

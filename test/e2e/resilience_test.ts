@@ -173,3 +173,26 @@ Deno.test("circuit breaking: maxConnections 1 + 1 pending: concurrent requests o
     await slow.close();
   }
 });
+
+Deno.test("consistent hash on a header: the same user always reaches the same endpoint", async () => {
+  const ups = [startUpstream("a"), startUpstream("b"), startUpstream("c")];
+  const { gw, base } = await gateway(
+    ups.map((u) => u.port),
+    "",
+    "  trafficPolicy:\n    loadBalancer: {consistentHash: {httpHeaderName: x-user}}",
+  );
+  try {
+    const seen = new Map<string, Set<string>>();
+    for (let i = 0; i < 60; i++) {
+      const user = `user-${i % 6}`;
+      const body = (await fetchText(`${base}/`, { headers: { "x-user": user } })).body;
+      seen.set(user, (seen.get(user) ?? new Set()).add(body));
+    }
+    for (const [user, endpoints] of seen) assert.equal(endpoints.size, 1, `${user} hit ${[...endpoints]}`);
+    const used = new Set([...seen.values()].flatMap((s) => [...s]));
+    assert.ok(used.size >= 2, "users are spread over endpoints");
+  } finally {
+    await gw.close();
+    for (const u of ups) await u.close();
+  }
+});
