@@ -1,10 +1,11 @@
 /**
  * Data-path benchmark: Portcullis forwarding HTTP/1.1 next to nginx, side by side in one run, on loopback.
  *
- * Four targets, all up at once:
+ * Five targets, all up at once:
  * - `direct`: the upstream itself, an nginx instance answering `return 200` with a 100-byte body;
  * - `nginx`: nginx as a reverse proxy (1 worker, upstream keep-alive; the config of
  *   shared/reference/performance.md);
+ * - `portcullis_resilient`: the same with explicit retries and outlier detection (their cost).
  * - `portcullis`: `main.ts serve` on a generated Istio config (Gateway, a VirtualService with a header
  *   match, a weighted split, a regex route, a direct response and a catch-all, a DestinationRule with
  *   subsets, a STATIC ServiceEntry pointing at the upstream);
@@ -322,9 +323,16 @@ ${nginxTemps(dir, "proxy")}
 `;
 }
 
-/** The Istio config Portcullis serves: the benchmark path goes past a header match to a 90/10 split. */
-export function gatewayConfig(port: number, upstream: number): string {
+/**
+ * The Istio config Portcullis serves: the benchmark path goes past a header match to a 90/10 split.
+ * `resilient` adds explicit retries (5xx, reset, connect-failure) and outlier detection, to show their cost.
+ */
+export function gatewayConfig(port: number, upstream: number, resilient = false): string {
   const backend = "backend.bench.svc.cluster.local";
+  const retries = resilient ? `\n    retries: {attempts: 2, retryOn: "5xx,reset,connect-failure"}` : "";
+  const outlier = resilient
+    ? `\n    outlierDetection: {consecutive5xxErrors: 5, interval: 10s, baseEjectionTime: 30s, maxEjectionPercent: 50}`
+    : "";
   return `apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata: {name: bench-gateway, namespace: istio-system}
@@ -349,7 +357,7 @@ spec:
     - destination: {host: ${backend}, subset: v2, port: {number: 80}}
   - name: api-split
     match:
-    - uri: {prefix: /api/}
+    - uri: {prefix: /api/}${retries}
     route:
     - destination: {host: ${backend}, subset: v1, port: {number: 80}}
       weight: 90
@@ -375,7 +383,7 @@ spec:
   host: ${backend}
   trafficPolicy:
     loadBalancer: {simple: ROUND_ROBIN}
-    connectionPool: {tcp: {maxConnections: 1024}}
+    connectionPool: {tcp: {maxConnections: 1024}}${outlier}
   subsets:
   - name: v1
     labels: {version: v1}
@@ -508,14 +516,14 @@ async function main(): Promise<number> {
 
   tempDir = await Deno.makeTempDir({ prefix: "portcullis-bench-" });
   const dir = tempDir;
-  const [upPort, ngxPort, gwPort, adminPort, readyPort, promPort, fetchPort] = Array.from(
-    { length: 7 },
-    freePort,
-  );
+  const [upPort, ngxPort, gwPort, adminPort, readyPort, promPort, fetchPort, rgwPort, rAdmin, rReady, rProm] =
+    Array
+      .from({ length: 11 }, freePort);
 
   await Deno.writeTextFile(`${dir}/upstream.conf`, upstreamConf(dir, upPort));
   await Deno.writeTextFile(`${dir}/proxy.conf`, proxyConf(dir, ngxPort, upPort));
   await Deno.writeTextFile(`${dir}/gateway.yaml`, gatewayConfig(gwPort, upPort));
+  await Deno.writeTextFile(`${dir}/gateway_resilient.yaml`, gatewayConfig(rgwPort, upPort, true));
   await Deno.writeTextFile(`${dir}/deno_fetch.ts`, DENO_FETCH_PROXY);
 
   const nginxArgs = (
@@ -546,6 +554,28 @@ async function main(): Promise<number> {
     "--prometheus-port",
     String(promPort),
   ]);
+  const rgw = spawn("portcullis_resilient", taskset, [
+    "-c",
+    PROXY_CPU,
+    Deno.execPath(),
+    "run",
+    "-A",
+    `${ROOT}main.ts`,
+    "serve",
+    "--config",
+    `${dir}/gateway_resilient.yaml`,
+    "--bind",
+    "127.0.0.1",
+    "--no-watch",
+    "--drain-seconds",
+    "0",
+    "--admin-port",
+    String(rAdmin),
+    "--readiness-port",
+    String(rReady),
+    "--prometheus-port",
+    String(rProm),
+  ]);
   const bare = spawn("deno_fetch", taskset, [
     "-c",
     PROXY_CPU,
@@ -560,12 +590,15 @@ async function main(): Promise<number> {
   await waitServing(bare, fetchPort, 30_000);
   await waitReady(gw, `http://127.0.0.1:${readyPort}/healthz/ready`, 60_000);
   await waitServing(gw, gwPort, 10_000);
+  await waitReady(rgw, `http://127.0.0.1:${rReady}/healthz/ready`, 60_000);
+  await waitServing(rgw, rgwPort, 10_000);
 
   const targets: Target[] = [
     { name: "direct", port: upPort },
     { name: "nginx", port: ngxPort, proc: ngx },
     { name: "deno_fetch", port: fetchPort, proc: bare },
     { name: "portcullis", port: gwPort, proc: gw },
+    { name: "portcullis_resilient", port: rgwPort, proc: rgw },
   ];
   await sleep(500);
   for (const t of targets) if (t.proc) t.rssIdleMb = treeRssMb(t.proc.pid);
