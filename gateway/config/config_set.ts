@@ -64,6 +64,12 @@ export function addResource(config: ConfigSet, resource: Resource<unknown>): voi
   else list.push(resource);
 }
 
+/** The resources of one kind, e.g. `resourcesOfKind(config, "Sidecar")`; none for a kind not held here. */
+export function resourcesOfKind(config: ConfigSet, kind: string): readonly Resource<unknown>[] {
+  const field = FIELD_BY_KIND[kind];
+  return field ? config[field] : [];
+}
+
 /** Number of resources of each kind, for logs. */
 export function countResources(config: ConfigSet): Record<string, number> {
   const out: Record<string, number> = {};

@@ -20,37 +20,17 @@
  * @module
  */
 import type { HTTPRetry } from "../config/kinds/networking/virtual_service.ts";
-import { KNOWN_HTTP_STATUS_CODES } from "../config/kinds/networking/http_policy_rules.ts";
+import { KNOWN_HTTP_STATUS_CODES, RETRY_ON_POLICIES } from "../config/kinds/networking/http_policy_rules.ts";
 import type { HttpRetryPolicy } from "../config/mesh/types.ts";
 import { parseDuration } from "../config/duration.ts";
 import type { CircuitBreaker } from "./circuit_breaker.ts";
 import { type Random, randomIndex, systemRandom } from "./clock.ts";
 import type { HeaderLookup } from "./load_balancer/hash_key.ts";
 
-/** The `retryOn` conditions Istio accepts (Envoy `x-envoy-retry-on` and `x-envoy-retry-grpc-on` values). */
-export const RETRY_CONDITIONS = [
-  "5xx",
-  "gateway-error",
-  "reset",
-  "reset-before-request",
-  "connect-failure",
-  "envoy-ratelimited",
-  "retriable-4xx",
-  "refused-stream",
-  "retriable-status-codes",
-  "retriable-headers",
-  "http3-post-connect-failure",
-  "cancelled",
-  "deadline-exceeded",
-  "internal",
-  "resource-exhausted",
-  "unavailable",
-] as const;
-
 /** One `retryOn` condition. */
-export type RetryCondition = typeof RETRY_CONDITIONS[number];
+export type RetryCondition = typeof RETRY_ON_POLICIES[number];
 
-const CONDITIONS: ReadonlySet<string> = new Set(RETRY_CONDITIONS);
+const CONDITIONS: ReadonlySet<string> = new Set(RETRY_ON_POLICIES);
 
 /** Istio's default `retry_on` (route/retry/retry.go `defaultPolicy`). */
 export const DEFAULT_RETRY_ON = "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes";

@@ -7,23 +7,23 @@ import { formatDiagnostic } from "../../gateway/config/diagnostics.ts";
 import { loadConfigTexts } from "../../gateway/config/load.ts";
 import { parseMeshConfig } from "../../gateway/config/mesh/mod.ts";
 import {
+  assertErrorContaining,
   corpusAvailable,
   corpusPath,
+  CRD_FIXTURES,
   errorLines,
-  errorRenderings,
-  expandPlaceholders,
   FIXTURE_KINDS_READ,
   FIXTURE_KINDS_SKIPPED,
-  FRAGMENTS,
+  fixtureDocuments,
   isMeshConfigFile,
   listCorpusYaml,
-  mergeFragment,
+  loadFixtureDocument,
   MISSING_CORPUS,
+  readCorpusFile,
   relativeToCorpus,
   splitFixture,
+  VALIDATION_DATASET,
 } from "../helpers/corpus.ts";
-
-const CRDS = "istio-istio/pkg/config/validation/testdata/crds";
 
 function requireCorpus(): void {
   assert.ok(corpusAvailable(), MISSING_CORPUS);
@@ -31,18 +31,12 @@ function requireCorpus(): void {
 
 /** Loads one corpus file as `validate` would: resources, or mesh config for the mesh-config snippets. */
 function loadCorpusFile(path: string): { errors: string[]; notes: string[] } {
-  const rel = relativeToCorpus(path);
-  const raw = Deno.readTextFileSync(path);
-  const text = rel.startsWith("istio.io/") ? expandPlaceholders(raw) : raw;
+  const text = readCorpusFile(relativeToCorpus(path));
   if (isMeshConfigFile(path, text)) {
     const { diagnostics } = parseMeshConfig(path, text);
     return { errors: errorLines(diagnostics), notes: [] };
   }
-  const fragment = FRAGMENTS[rel];
-  const input = fragment
-    ? { file: path, text: mergeFragment(text, Deno.readTextFileSync(corpusPath(fragment.base))) }
-    : { file: path, text };
-  const result = loadConfigTexts([input]);
+  const result = loadConfigTexts([{ file: path, text }]);
   return {
     errors: errorLines(result.diagnostics),
     notes: result.diagnostics.filter((d) => d.severity === "note").map(formatDiagnostic),
@@ -53,7 +47,7 @@ for (
   const [title, dir] of [
     ["samples", "istio-istio/samples"],
     ["istio.io task snippets", "istio.io"],
-    ["validation dataset (webhook must accept)", "istio-istio/pkg/test/datasets/validation/dataset"],
+    ["validation dataset (webhook must accept)", VALIDATION_DATASET],
   ] as const
 ) {
   Deno.test(`corpus: ${title} load without errors`, async (t) => {
@@ -72,12 +66,10 @@ for (
 Deno.test("corpus: CRD fixtures *-valid.yaml of the kinds Portcullis reads are accepted", async (t) => {
   requireCorpus();
   for (const prefix of FIXTURE_KINDS_READ) {
-    const path = corpusPath(`${CRDS}/${prefix}-valid.yaml`);
-    const docs = splitFixture(path, Deno.readTextFileSync(path));
-    assert.ok(docs.length > 0, path);
+    const { path, docs } = fixtureDocuments(prefix, "valid");
     for (const doc of docs) {
       await t.step(`${prefix}-valid.yaml:${doc.line} ${doc.kind} ${doc.name}`, () => {
-        const result = loadConfigTexts([{ file: path, text: doc.text }]);
+        const result = loadFixtureDocument(path, doc);
         const errors = errorLines(result.diagnostics);
         assert.deepEqual(errors, [], `expected no errors:\n${errors.join("\n")}`);
         const loaded = Object.values(result.config).flat().length;
@@ -93,22 +85,12 @@ Deno.test("corpus: CRD fixtures *-valid.yaml of the kinds Portcullis reads are a
 Deno.test("corpus: CRD fixtures *-invalid.yaml of the kinds Portcullis reads are rejected with the expected error", async (t) => {
   requireCorpus();
   for (const prefix of FIXTURE_KINDS_READ) {
-    const path = corpusPath(`${CRDS}/${prefix}-invalid.yaml`);
-    const docs = splitFixture(path, Deno.readTextFileSync(path));
-    assert.ok(docs.length > 0, path);
+    const { path, docs } = fixtureDocuments(prefix, "invalid");
     for (const doc of docs) {
       await t.step(`${prefix}-invalid.yaml:${doc.line} ${doc.kind} ${doc.name}: ${doc.expectedError}`, () => {
         const expected = doc.expectedError;
         assert.ok(expected, "an invalid fixture document must carry _err");
-        const result = loadConfigTexts([{ file: path, text: doc.text }]);
-        const errors = result.diagnostics.filter((d) => d.severity === "error");
-        assert.ok(errors.length > 0, `expected an error containing ${JSON.stringify(expected)}; got none`);
-        assert.ok(
-          errors.some((d) => errorRenderings(d).some((s) => s.includes(expected))),
-          `expected an error containing ${JSON.stringify(expected)}; got:\n${
-            errors.map(formatDiagnostic).join("\n")
-          }`,
-        );
+        assertErrorContaining(loadFixtureDocument(path, doc).diagnostics, expected);
       });
     }
   }
@@ -118,10 +100,10 @@ Deno.test("corpus: CRD fixtures of kinds Portcullis does not read are skipped", 
   requireCorpus();
   for (const prefix of FIXTURE_KINDS_SKIPPED) {
     for (const variant of ["valid", "invalid"]) {
-      const path = corpusPath(`${CRDS}/${prefix}-${variant}.yaml`);
+      const path = corpusPath(`${CRD_FIXTURES}/${prefix}-${variant}.yaml`);
       for (const doc of splitFixture(path, Deno.readTextFileSync(path))) {
         await t.step(`${prefix}-${variant}.yaml:${doc.line} ${doc.kind} ${doc.name}`, () => {
-          const result = loadConfigTexts([{ file: path, text: doc.text }]);
+          const result = loadFixtureDocument(path, doc);
           assert.deepEqual(errorLines(result.diagnostics), []);
           assert.ok(
             result.diagnostics.some((d) => d.severity === "note" && d.message.startsWith("skipped:")),

@@ -1,11 +1,15 @@
 /**
  * Test helpers for the shared Istio corpus (`../shared/istio/` beside the repository): locating it, listing its YAML
- * files, classifying them, and splitting the CRD validation fixtures into their documents and expected errors.
+ * files, classifying them, reading them as `validate` would, and splitting the CRD validation fixtures into their
+ * documents and expected errors.
  * @module
  */
+import assert from "node:assert/strict";
 import { parseYamlFile } from "../../gateway/config/yaml_document.ts";
 import type { Diagnostic } from "../../gateway/config/diagnostics.ts";
 import { formatDiagnostic } from "../../gateway/config/diagnostics.ts";
+import type { KindDefinition } from "../../gateway/config/kind.ts";
+import { loadConfigTexts, type LoadResult } from "../../gateway/config/load.ts";
 
 /** The corpus root, `<repo>/../shared/istio/`. */
 export const CORPUS_ROOT: URL = new URL("../../../shared/istio/", import.meta.url);
@@ -46,6 +50,32 @@ export function listCorpusYaml(relativeDir: string): string[] {
   };
   walk(corpusPath(relativeDir));
   return out.sort();
+}
+
+/**
+ * The corpus files under a folder with a document of `kind: <kind>` (at column 0), recursively, sorted.
+ * @example listCorpusYamlOfKind("istio.io", "ServiceEntry")
+ */
+export function listCorpusYamlOfKind(relativeDir: string, kind: string): string[] {
+  const declares = new RegExp(`^kind: ${kind}\\s*$`, "m");
+  return listCorpusYaml(relativeDir).filter((path) => declares.test(Deno.readTextFileSync(path)));
+}
+
+/** istio's CRD validation fixtures (`<prefix>-valid.yaml`, `<prefix>-invalid.yaml`), relative to the corpus. */
+export const CRD_FIXTURES = "istio-istio/pkg/config/validation/testdata/crds";
+
+/** istio's validation dataset (what the webhook must accept), relative to the corpus. */
+export const VALIDATION_DATASET = "istio-istio/pkg/test/datasets/validation/dataset";
+
+/**
+ * The validation dataset files of a kind, one per version it is served in, relative to the corpus; named
+ * `<group's first label>-<version>-<Kind>.yaml`.
+ * @example datasetFiles(sidecarKind)
+ * // [".../dataset/networking-v1-Sidecar.yaml", ".../dataset/networking-v1beta1-Sidecar.yaml", ...]
+ */
+export function datasetFiles(kind: Pick<KindDefinition, "group" | "kind" | "versions">): string[] {
+  const prefix = kind.group.split(".")[0];
+  return kind.versions.map((v) => `${VALIDATION_DATASET}/${prefix}-${v}-${kind.kind}.yaml`);
 }
 
 /** One text of the corpus, read from disk. */
@@ -115,6 +145,17 @@ export function expandPlaceholders(text: string): string {
   }).join("\n");
 }
 
+/**
+ * The text of a corpus file as a user would apply it: doc placeholders filled in (istio.io snippets) and a
+ * {@link FRAGMENTS fragment} merged into its base resource.
+ */
+export function readCorpusFile(relative: string): string {
+  const raw = Deno.readTextFileSync(corpusPath(relative));
+  const text = relative.startsWith("istio.io/") ? expandPlaceholders(raw) : raw;
+  const fragment = FRAGMENTS[relative];
+  return fragment ? mergeFragment(text, Deno.readTextFileSync(corpusPath(fragment.base))) : text;
+}
+
 /** One document of a CRD validation fixture. */
 export interface FixtureDocument {
   /** 0-based index among the file's non-empty documents. */
@@ -166,6 +207,37 @@ export function splitFixture(path: string, text: string): FixtureDocument[] {
     });
   }
   return out;
+}
+
+/** The documents of the fixture `<prefix>-<variant>.yaml` and its absolute path; fails when it has none. */
+export function fixtureDocuments(
+  prefix: string,
+  variant: "valid" | "invalid",
+): { path: string; docs: FixtureDocument[] } {
+  const path = corpusPath(`${CRD_FIXTURES}/${prefix}-${variant}.yaml`);
+  const docs = splitFixture(path, Deno.readTextFileSync(path));
+  assert.ok(docs.length > 0, path);
+  return { path, docs };
+}
+
+/** Loads one fixture document as `validate` would, under the fixture's path and with its line numbers. */
+export function loadFixtureDocument(path: string, doc: FixtureDocument): LoadResult {
+  return loadConfigTexts([{ file: path, text: doc.text }]);
+}
+
+/**
+ * Asserts that an error among `diagnostics` contains `expected` (a fixture's `_err`) in one of its
+ * {@link errorRenderings renderings}.
+ */
+export function assertErrorContaining(diagnostics: readonly Diagnostic[], expected: string): void {
+  const errors = diagnostics.filter((d) => d.severity === "error");
+  assert.ok(errors.length > 0, `expected an error containing ${JSON.stringify(expected)}; got none`);
+  assert.ok(
+    errors.some((d) => errorRenderings(d).some((s) => s.includes(expected))),
+    `expected an error containing ${JSON.stringify(expected)}; got:\n${
+      errors.map(formatDiagnostic).join("\n")
+    }`,
+  );
 }
 
 /**

@@ -131,7 +131,10 @@ function validateProvider(p: ExtensionProvider, at: FieldPath, ctx: Context): vo
   }
 }
 
-/** Envoy `type.v3.StatusCode` values (statusOnError must be one of them). */
+/**
+ * Envoy `type.v3.StatusCode` values (statusOnError must be one of them). Not `KNOWN_HTTP_STATUS_CODES` (Go's
+ * `StatusText`, which istiod checks `retryOn` against): Envoy's enum has 0 and lacks 101-103, 418, 425 and 451.
+ */
 const ENVOY_STATUS_CODES = new Set([
   0,
   100,

@@ -1,66 +1,25 @@
 import assert from "node:assert/strict";
-import { type Diagnostic, formatDiagnostic, type Severity } from "../../../gateway/config/diagnostics.ts";
-import { loadConfigTexts } from "../../../gateway/config/load.ts";
+import { authorizationPolicyKind } from "../../../gateway/config/kinds/security/authorization_policy.ts";
+import { formatDiagnostic } from "../../../gateway/config/diagnostics.ts";
 import { loadYaml } from "../../helpers/config.ts";
+import { errorLines } from "../../helpers/corpus.ts";
 import {
-  corpusPath,
-  errorLines,
-  errorRenderings,
-  expandPlaceholders,
-  splitFixture,
-} from "../../helpers/corpus.ts";
+  assertFinding,
+  DRY_RUN,
+  specDiagnostics,
+  testCorpusFilesLoad,
+  testCrdFixtures,
+  testResource,
+  testRuleCases,
+} from "../../helpers/kind_cases.ts";
 
-const CRDS = "istio-istio/pkg/config/validation/testdata/crds";
+const AP = testResource(authorizationPolicyKind, "ap", "foo");
 
-function policy(spec: string, annotations = ""): Diagnostic[] {
-  const md = annotations ? `\n  annotations: {${annotations}}` : "";
-  return loadYaml(
-    `apiVersion: security.istio.io/v1
-kind: AuthorizationPolicy
-metadata:
-  name: ap
-  namespace: foo${md}
-spec:
-${spec.replace(/^/gm, "  ")}
-`,
-  ).diagnostics;
-}
+Deno.test("AuthorizationPolicy: CRD fixtures", (t) => testCrdFixtures(t, authorizationPolicyKind, "authz"));
 
-function assertFinding(ds: Diagnostic[], path: string, message: string, severity: Severity = "error"): void {
-  assert.ok(
-    ds.some((d) => d.path === path && d.message === message && d.severity === severity),
-    `expected ${severity} at ${path}: ${message}\ngot:\n${ds.map(formatDiagnostic).join("\n")}`,
-  );
-}
-
-Deno.test("AuthorizationPolicy: CRD fixtures", async (t) => {
-  for (const variant of ["valid", "invalid"]) {
-    const path = corpusPath(`${CRDS}/authz-${variant}.yaml`);
-    const docs = splitFixture(path, Deno.readTextFileSync(path));
-    assert.ok(docs.length > 0);
-    for (const doc of docs) {
-      await t.step(`authz-${variant}.yaml ${doc.name}`, () => {
-        const result = loadConfigTexts([{ file: path, text: doc.text }]);
-        const errors = result.diagnostics.filter((d) => d.severity === "error");
-        if (doc.expectedError === undefined) {
-          assert.deepEqual(errorLines(errors), []);
-          assert.equal(result.config.authorizationPolicies.length, 1);
-        } else {
-          const want = doc.expectedError;
-          assert.ok(
-            errors.some((d) => errorRenderings(d).some((s) => s.includes(want))),
-            `expected ${JSON.stringify(want)} in:\n${errorLines(errors).join("\n")}`,
-          );
-        }
-      });
-    }
-  }
-});
-
-Deno.test("AuthorizationPolicy: dataset, samples and doc snippets load", async (t) => {
-  const files = [
-    "istio-istio/pkg/test/datasets/validation/dataset/security-v1-AuthorizationPolicy.yaml",
-    "istio-istio/pkg/test/datasets/validation/dataset/security-v1beta1-AuthorizationPolicy.yaml",
+// The doc's shell fills in $CLIENT_IP before kubectl sees the policy (readCorpusFile does too).
+Deno.test("AuthorizationPolicy: dataset, samples and doc snippets load", (t) =>
+  testCorpusFilesLoad(t, authorizationPolicyKind, [
     "istio.io/authn-policy/authn-policy-5-deny-notrequestprincipals.yaml",
     "istio.io/authn-policy/authn-policy-6-deny-notrequestprincipals-per-path.yaml",
     "istio.io/authz-deny/authz-deny-1-deny-method-get.yaml",
@@ -75,17 +34,7 @@ Deno.test("AuthorizationPolicy: dataset, samples and doc snippets load", async (
     "istio.io/authz-ingress/authz-ingress-3-deny-remoteipblocks.yaml",
     "istio.io/authz-jwt/authz-jwt-2-require-jwt.yaml",
     "istio.io/authz-jwt/authz-jwt-3-require-jwt-groups-claim.yaml",
-  ];
-  for (const rel of files) {
-    await t.step(rel, () => {
-      // The doc's shell fills in $CLIENT_IP before kubectl sees the policy.
-      const text = expandPlaceholders(Deno.readTextFileSync(corpusPath(rel)));
-      const result = loadConfigTexts([{ file: rel, text }]);
-      assert.deepEqual(errorLines(result.diagnostics), []);
-      assert.ok(result.config.authorizationPolicies.length >= 1);
-    });
-  }
-});
+  ]));
 
 Deno.test("AuthorizationPolicy: a policy loads with its rules typed", () => {
   const r = loadYaml(`apiVersion: security.istio.io/v1beta1
@@ -106,8 +55,8 @@ spec:
   assert.equal(spec.rules?.[0].when?.[0].key, "request.headers[x-token]");
 });
 
-Deno.test("AuthorizationPolicy: CRD rules", async (t) => {
-  const cases: [string, string, string][] = [
+Deno.test("AuthorizationPolicy: CRD rules", (t) =>
+  testRuleCases(t, AP, [
     [
       "selector: {matchLabels: {app: a}}\ntargetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: g}]",
       "spec",
@@ -128,16 +77,12 @@ Deno.test("AuthorizationPolicy: CRD rules", async (t) => {
       "spec.targetRef.namespace",
       "cross namespace referencing is not currently supported",
     ],
-  ];
-  for (const [spec, path, message] of cases) {
-    await t.step(message, () => assertFinding(policy(spec), path, message));
-  }
-});
+  ]));
 
 Deno.test("AuthorizationPolicy: webhook rules", async (t) => {
   const never = "without `rules` is meaningless as it will never be triggered, " +
     "add an empty rule `{}` if you want it be triggered for every request";
-  const cases: [string, string, string, Severity?][] = [
+  await testRuleCases(t, AP, [
     [
       "targetRefs: [{kind: Pod, name: p}]",
       "spec.targetRefs[0]",
@@ -294,25 +239,25 @@ Deno.test("AuthorizationPolicy: webhook rules", async (t) => {
       "HTTP attributes in a DENY rule; it is recommended to explicitly specify the port",
       "warning",
     ],
-  ];
-  for (const [spec, path, message, severity] of cases) {
-    await t.step(message, () => assertFinding(policy(spec), path, message, severity));
-  }
+  ]);
   await t.step("a DENY rule that names ports gives no TCP warning", () => {
-    const ds = policy("action: DENY\nrules: [{to: [{operation: {methods: [GET], ports: ['80']}}]}]");
+    const ds = specDiagnostics(
+      AP,
+      "action: DENY\nrules: [{to: [{operation: {methods: [GET], ports: ['80']}}]}]",
+    );
     assert.deepEqual(ds.filter((d) => d.severity !== "note").map(formatDiagnostic), []);
   });
   await t.step("istio.io/dry-run needs a boolean", () => {
     assertFinding(
-      policy("rules: [{}]", '"istio.io/dry-run": "maybe"'),
+      specDiagnostics(AP, "rules: [{}]", { annotations: '{"istio.io/dry-run": "maybe"}' }),
       "spec",
       'foo/ap has annotation istio.io/dry-run with invalid value (maybe): strconv.ParseBool: parsing "maybe": invalid syntax',
     );
-    assert.deepEqual(errorLines(policy("rules: [{}]", '"istio.io/dry-run": "true"')), []);
+    assert.deepEqual(errorLines(specDiagnostics(AP, "rules: [{}]", DRY_RUN)), []);
   });
   await t.step("istio.io/dry-run only with ALLOW or DENY", () => {
     assertFinding(
-      policy("action: AUDIT\nrules: [{}]", '"istio.io/dry-run": "true"'),
+      specDiagnostics(AP, "action: AUDIT\nrules: [{}]", DRY_RUN),
       "spec",
       "the annotation istio.io/dry-run currently only supports action ALLOW/DENY, found action AUDIT in foo/ap",
     );

@@ -1,87 +1,31 @@
-import { corpusPath } from "../../helpers/corpus.ts";
 import assert from "node:assert/strict";
-import { parse } from "yaml";
-import type { Diagnostic } from "../../../gateway/config/diagnostics.ts";
-import { loadConfigPaths } from "../../../gateway/config/load.ts";
+import { destinationRuleKind } from "../../../gateway/config/kinds/networking/destination_rule.ts";
 import { errorsOf, loadYaml } from "../../helpers/config.ts";
+import {
+  loadCorpusOfKind,
+  type RuleCase,
+  testCrdFixtures,
+  testResource,
+  testRuleCases,
+} from "../../helpers/kind_cases.ts";
 
-const ISTIO = corpusPath();
-const CRDS = `${ISTIO}/istio-istio/pkg/config/validation/testdata/crds`;
-const DATASET = `${ISTIO}/istio-istio/pkg/test/datasets/validation/dataset`;
-
-/** The documents of an istio CRD test file with their `_err` (removed from the text); commented-out ones dropped. */
-function crdCases(file: string): { name: string; text: string; err?: string }[] {
-  const out = [];
-  for (const chunk of Deno.readTextFileSync(file).split(/^---$/m)) {
-    const lines = chunk.split("\n").filter((l) => !l.trimStart().startsWith("#"));
-    if (!lines.some((l) => l.trim())) continue;
-    const errLine = lines.find((l) => l.startsWith("_err:"));
-    const text = lines.filter((l) => l !== errLine).join("\n");
-    const name = /^\s+name: (\S+)/m.exec(text)?.[1] ?? "?";
-    out.push({ name, text, err: errLine ? String(parse(errLine)._err) : undefined });
-  }
-  return out;
-}
-
-/** Files under `dir` that declare `kind: <kind>`. */
-function filesWithKind(dir: string, kind: string): string[] {
-  const out: string[] = [];
-  for (const e of Deno.readDirSync(dir)) {
-    const path = `${dir}/${e.name}`;
-    if (e.isDirectory) out.push(...filesWithKind(path, kind));
-    else if (
-      /\.ya?ml$/.test(e.name) && new RegExp(`^kind: ${kind}\\s*$`, "m").test(Deno.readTextFileSync(path))
-    ) {
-      out.push(path);
-    }
-  }
-  return out.sort();
-}
-
-Deno.test("DestinationRule: istio's CRD test data", async (t) => {
-  for (const c of crdCases(`${CRDS}/destinationrule-valid.yaml`)) {
-    await t.step(`valid ${c.name}`, () => assert.deepEqual(errorsOf(loadYaml(c.text)), []));
-  }
-  for (const c of crdCases(`${CRDS}/destinationrule-invalid.yaml`)) {
-    await t.step(`invalid ${c.name}: ${c.err}`, () => {
-      const errors = errorsOf(loadYaml(c.text));
-      assert.ok(errors.some((e) => e.includes(c.err!)), errors.join("\n"));
-    });
-  }
-});
+Deno.test("DestinationRule: istio's CRD test data", (t) =>
+  testCrdFixtures(t, destinationRuleKind, "destinationrule"));
 
 Deno.test("DestinationRule: datasets, samples and istio.io tasks load", async () => {
-  const files = [
-    ...["v1", "v1beta1", "v1alpha3"].map((v) => `${DATASET}/networking-${v}-DestinationRule.yaml`),
-    ...filesWithKind(`${ISTIO}/istio-istio/samples`, "DestinationRule"),
-    ...filesWithKind(`${ISTIO}/istio.io`, "DestinationRule"),
-  ];
-  const r = await loadConfigPaths(files);
-  const mine = r.diagnostics.filter((d) =>
-    d.severity === "error" && d.resource.startsWith("DestinationRule ")
-  );
-  assert.deepEqual(mine, []);
-  assert.ok(r.config.destinationRules.length >= 11, `${r.config.destinationRules.length} loaded`);
+  const { errors, config } = await loadCorpusOfKind(destinationRuleKind);
+  assert.deepEqual(errors, []);
+  assert.ok(config.destinationRules.length >= 11, `${config.destinationRules.length} loaded`);
 });
 
-const header = `apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata:
-  name: dr
-  namespace: ns1
-spec:
-`;
+const DR = testResource(destinationRuleKind, "dr", "ns1");
 
-function diagnostics(spec: string): Diagnostic[] {
-  const host = spec.startsWith("host:") ? "" : "host: reviews.ns1.svc.cluster.local\n";
-  const body = (host + spec).split("\n").map((l) => "  " + l).join("\n");
-  return loadYaml(header + body + "\n").diagnostics;
+/** A case's spec with the host every DestinationRule needs, unless the case sets its own. */
+function withHost(spec: string): string {
+  return spec.startsWith("host:") ? spec : "host: reviews.ns1.svc.cluster.local\n" + spec;
 }
 
-/** A spec snippet, the field path and message expected, and the severity. */
-type Case = [spec: string, path: string, message: string, severity?: "warning"];
-
-const POLICY_CASES: Case[] = [
+const POLICY_CASES: RuleCase[] = [
   ["trafficPolicy: {}", "spec.trafficPolicy", "traffic policy must have at least one field"],
   [
     "trafficPolicy: {tunnel: {targetHost: a.com, targetPort: 80}, proxyProtocol: {version: V1}}",
@@ -198,7 +142,7 @@ const POLICY_CASES: Case[] = [
 ];
 
 const LB = "spec.trafficPolicy.loadBalancer";
-const LB_CASES: Case[] = [
+const LB_CASES: RuleCase[] = [
   [
     "trafficPolicy: {loadBalancer: {consistentHash: {httpCookie: {name: ''}}}}",
     `${LB}.consistentHash.httpCookie.name`,
@@ -260,7 +204,7 @@ const LB_CASES: Case[] = [
 const LOC = `${LB}.localityLbSetting`;
 const ZONE = `${LB}.zoneAwareLbSetting`;
 const od = "outlierDetection: {consecutive5xxErrors: 1}";
-const LOCALITY_CASES: Case[] = [
+const LOCALITY_CASES: RuleCase[] = [
   [
     `trafficPolicy: {${od}, loadBalancer: {localityLbSetting: {distribute: [{from: a, to: {b: 100}}], failover: [{from: a, to: b}]}}}`,
     LOC,
@@ -345,7 +289,7 @@ const LOCALITY_CASES: Case[] = [
   ],
 ];
 
-const RULE_CASES: Case[] = [
+const RULE_CASES: RuleCase[] = [
   ["host: a..b", "spec.host", 'domain name ".b" invalid (label "" invalid)'],
   ["subsets: [{name: v1}, {name: v1}]", "spec.subsets[1].name", "duplicate subset names: v1"],
   ["subsets: [{name: ''}]", "spec.subsets[0].name", "subset name cannot be empty"],
@@ -377,7 +321,7 @@ const RULE_CASES: Case[] = [
   ["workloadSelector: {}", "spec.workloadSelector", "workload selector specified without labels", "warning"],
 ];
 
-const SCHEMA_CASES: Case[] = [
+const SCHEMA_CASES: RuleCase[] = [
   [
     "trafficPolicy: {loadBalancer: {simple: ROUND_ROBIN, consistentHash: {useSourceIp: true}}}",
     LB,
@@ -425,17 +369,8 @@ for (
     ["schema (OpenAPI and CEL)", SCHEMA_CASES],
   ] as const
 ) {
-  Deno.test(`DestinationRule: ${title} rules`, async (t) => {
-    for (const [spec, path, message, severity = "error"] of cases) {
-      await t.step(`${path}: ${message}`, () => {
-        const found = diagnostics(spec);
-        assert.ok(
-          found.some((d) => d.path === path && d.message === message && d.severity === severity),
-          found.map((d) => `${d.severity} ${d.path}: ${d.message}`).join("\n"),
-        );
-      });
-    }
-  });
+  Deno.test(`DestinationRule: ${title} rules`, (t) =>
+    testRuleCases(t, DR, cases, { completeSpec: withHost }));
 }
 
 Deno.test("DestinationRule: a rule without spec is rejected for its missing host", () => {

@@ -1,12 +1,9 @@
 import assert from "node:assert/strict";
+import { gatewayKind } from "../../../gateway/config/kinds/networking/gateway.ts";
 import { errorsOf, loadYaml } from "../../helpers/config.ts";
+import { resourceHeader, testResource } from "../../helpers/kind_cases.ts";
 
-const header = `apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata:
-  name: gw
-  namespace: istio-system
-`;
+const header = resourceHeader(testResource(gatewayKind, "gw", "istio-system"));
 
 Deno.test("Gateway: a valid HTTP server loads", () => {
   const r = loadYaml(

@@ -1,99 +1,29 @@
 import assert from "node:assert/strict";
 import {
-  type Diagnostic,
-  formatDiagnostic,
-  formatPath,
-  type Severity,
-} from "../../../gateway/config/diagnostics.ts";
-import type { RuleContext } from "../../../gateway/config/kind.ts";
-import {
   peerAuthenticationKind,
   type PeerAuthenticationSpec,
 } from "../../../gateway/config/kinds/security/peer_authentication.ts";
-import { loadConfigTexts } from "../../../gateway/config/load.ts";
-import type { ResourceMeta } from "../../../gateway/config/resource.ts";
 import { loadYaml } from "../../helpers/config.ts";
-import { corpusPath, errorLines, errorRenderings, splitFixture } from "../../helpers/corpus.ts";
+import { errorLines } from "../../helpers/corpus.ts";
+import {
+  DRY_RUN,
+  type RuleCase,
+  testCorpusFilesLoad,
+  testCrdFixtures,
+  testResource,
+  testRuleCases,
+  webhookFindings,
+} from "../../helpers/kind_cases.ts";
 
-const CRDS = "istio-istio/pkg/config/validation/testdata/crds";
+const PA = testResource(peerAuthenticationKind, "pa", "foo");
 
-function peerAuthn(spec: string, annotations = ""): Diagnostic[] {
-  const md = annotations ? `\n  annotations: {${annotations}}` : "";
-  return loadYaml(
-    `apiVersion: security.istio.io/v1
-kind: PeerAuthentication
-metadata:
-  name: pa
-  namespace: foo${md}
-spec:
-${spec.replace(/^/gm, "  ")}
-`,
-  ).diagnostics;
-}
+Deno.test("PeerAuthentication: CRD fixtures", (t) => testCrdFixtures(t, peerAuthenticationKind, "peerauth"));
 
-function assertFinding(ds: Diagnostic[], path: string, message: string, severity: Severity = "error"): void {
-  assert.ok(
-    ds.some((d) => d.path === path && d.message === message && d.severity === severity),
-    `expected ${severity} at ${path}: ${message}\ngot:\n${ds.map(formatDiagnostic).join("\n")}`,
-  );
-}
-
-/** Runs the webhook rules alone on a spec (for rules the CRD schema would shadow), as `spec.<path>: message`. */
-function webhook(spec: PeerAuthenticationSpec): string[] {
-  const out: string[] = [];
-  const meta = {
-    kind: "PeerAuthentication",
-    name: "pa",
-    namespace: "foo",
-    annotations: {},
-  } as unknown as ResourceMeta;
-  const ctx: RuleContext = {
-    meta,
-    report: (path, message) => out.push(`${formatPath(["spec", ...path])}: ${message}`),
-  };
-  peerAuthenticationKind.rules!(spec, ctx);
-  return out;
-}
-
-Deno.test("PeerAuthentication: CRD fixtures", async (t) => {
-  for (const variant of ["valid", "invalid"]) {
-    const path = corpusPath(`${CRDS}/peerauth-${variant}.yaml`);
-    const docs = splitFixture(path, Deno.readTextFileSync(path));
-    assert.ok(docs.length > 0);
-    for (const doc of docs) {
-      await t.step(`peerauth-${variant}.yaml ${doc.name}`, () => {
-        const result = loadConfigTexts([{ file: path, text: doc.text }]);
-        const errors = result.diagnostics.filter((d) => d.severity === "error");
-        if (doc.expectedError === undefined) {
-          assert.deepEqual(errorLines(errors), []);
-          assert.equal(result.config.peerAuthentications.length, 1);
-        } else {
-          const want = doc.expectedError;
-          assert.ok(
-            errors.some((d) => errorRenderings(d).some((s) => s.includes(want))),
-            `expected ${JSON.stringify(want)} in:\n${errorLines(errors).join("\n")}`,
-          );
-        }
-      });
-    }
-  }
-});
-
-Deno.test("PeerAuthentication: dataset and doc snippets load", async (t) => {
-  const files = [
-    "istio-istio/pkg/test/datasets/validation/dataset/security-v1-PeerAuthentication.yaml",
-    "istio-istio/pkg/test/datasets/validation/dataset/security-v1beta1-PeerAuthentication.yaml",
+Deno.test("PeerAuthentication: dataset and doc snippets load", (t) =>
+  testCorpusFilesLoad(t, peerAuthenticationKind, [
     "istio.io/authn-policy/authn-policy-1-peerauthentication-mesh-strict.yaml",
     "istio.io/authn-policy/authn-policy-2-peerauthentication-workload-port-disable.yaml",
-  ];
-  for (const rel of files) {
-    await t.step(rel, () => {
-      const result = loadConfigTexts([{ file: rel, text: Deno.readTextFileSync(corpusPath(rel)) }]);
-      assert.deepEqual(errorLines(result.diagnostics), []);
-      assert.equal(result.config.peerAuthentications.length, 1);
-    });
-  }
-});
+  ], { exactlyOne: true }));
 
 Deno.test("PeerAuthentication: port-level modes load keyed by port", () => {
   const r = loadYaml(`apiVersion: security.istio.io/v1beta1
@@ -111,8 +41,8 @@ spec:
   assert.deepEqual(spec.portLevelMtls, { "8080": { mode: "DISABLE" } });
 });
 
-Deno.test("PeerAuthentication: CRD rules", async (t) => {
-  const cases: [string, string, string][] = [
+Deno.test("PeerAuthentication: CRD rules", (t) =>
+  testRuleCases(t, PA, [
     ["portLevelMtls: {'80': {mode: STRICT}}", "spec", "portLevelMtls requires selector"],
     [
       "selector: {matchLabels: {a: b}}\nportLevelMtls: {}",
@@ -135,28 +65,26 @@ Deno.test("PeerAuthentication: CRD rules", async (t) => {
       'Unsupported value: "BLAH": supported values: "UNSET", "DISABLE", "PERMISSIVE", "STRICT"',
     ],
     ["selector: {matchLabels: {'': b}}", "spec.selector.matchLabels", "key must not be empty"],
-  ];
-  for (const [spec, path, message] of cases) {
-    await t.step(message, () => assertFinding(peerAuthn(spec), path, message));
-  }
-});
+  ]));
 
 Deno.test("PeerAuthentication: webhook rules", async (t) => {
-  await t.step("workload selector specified without labels", () => {
-    assertFinding(
-      peerAuthn("selector: {}\nmtls: {mode: STRICT}"),
+  const cases: RuleCase[] = [
+    [
+      "selector: {}\nmtls: {mode: STRICT}",
       "spec.selector",
       "workload selector specified without labels",
       "warning",
-    );
-  });
-  await t.step("istio.io/dry-run is not supported", () => {
-    assertFinding(
-      peerAuthn("mtls: {mode: STRICT}", '"istio.io/dry-run": "true"'),
+    ],
+    [
+      "mtls: {mode: STRICT}",
       "spec",
       "foo/pa has unsupported annotation istio.io/dry-run, please remove the annotation",
-    );
-  });
+      "error",
+      DRY_RUN,
+    ],
+  ];
+  await testRuleCases(t, PA, cases);
+  const webhook = (spec: PeerAuthenticationSpec) => webhookFindings(peerAuthenticationKind, PA, spec);
   await t.step("mesh/namespace peer authentication cannot have port level mTLS", () => {
     assert.deepEqual(webhook({ portLevelMtls: { "80": { mode: "STRICT" } } }), [
       "spec.portLevelMtls: mesh/namespace peer authentication cannot have port level mTLS",

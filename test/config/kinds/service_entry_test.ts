@@ -1,98 +1,34 @@
-import { corpusPath } from "../../helpers/corpus.ts";
 import assert from "node:assert/strict";
-import { parse } from "yaml";
-import type { Diagnostic } from "../../../gateway/config/diagnostics.ts";
-import { loadConfigPaths } from "../../../gateway/config/load.ts";
+import { serviceEntryKind } from "../../../gateway/config/kinds/networking/service_entry.ts";
 import { errorsOf, loadYaml } from "../../helpers/config.ts";
+import {
+  loadCorpusOfKind,
+  resourceYaml,
+  type RuleCase,
+  testCrdFixtures,
+  testResource,
+  testRuleCases,
+} from "../../helpers/kind_cases.ts";
 
-const ISTIO = corpusPath();
-const CRDS = `${ISTIO}/istio-istio/pkg/config/validation/testdata/crds`;
-const DATASET = `${ISTIO}/istio-istio/pkg/test/datasets/validation/dataset`;
+const SE = testResource(serviceEntryKind, "se", "ns1");
 
-/** The documents of an istio CRD test file with their `_err` (removed from the text); commented-out ones dropped. */
-function crdCases(file: string): { name: string; text: string; err?: string }[] {
-  const out = [];
-  for (const chunk of Deno.readTextFileSync(file).split(/^---$/m)) {
-    const lines = chunk.split("\n").filter((l) => !l.trimStart().startsWith("#"));
-    if (!lines.some((l) => l.trim())) continue;
-    const errLine = lines.find((l) => l.startsWith("_err:"));
-    const text = lines.filter((l) => l !== errLine).join("\n");
-    const name = /^\s+name: (\S+)/m.exec(text)?.[1] ?? "?";
-    out.push({ name, text, err: errLine ? String(parse(errLine)._err) : undefined });
-  }
-  return out;
-}
-
-/** Files under `dir` that declare `kind: <kind>`. */
-function filesWithKind(dir: string, kind: string): string[] {
-  const out: string[] = [];
-  for (const e of Deno.readDirSync(dir)) {
-    const path = `${dir}/${e.name}`;
-    if (e.isDirectory) out.push(...filesWithKind(path, kind));
-    else if (
-      /\.ya?ml$/.test(e.name) && new RegExp(`^kind: ${kind}\\s*$`, "m").test(Deno.readTextFileSync(path))
-    ) {
-      out.push(path);
-    }
-  }
-  return out.sort();
-}
-
-Deno.test("ServiceEntry: istio's CRD test data", async (t) => {
-  const valid = crdCases(`${CRDS}/serviceentry-valid.yaml`);
-  const invalid = crdCases(`${CRDS}/serviceentry-invalid.yaml`);
-  assert.equal(valid.length, 5);
-  assert.equal(invalid.length, 12);
-  for (const c of valid) {
-    await t.step(`valid ${c.name}`, () => assert.deepEqual(errorsOf(loadYaml(c.text)), []));
-  }
-  for (const c of invalid) {
-    await t.step(`invalid ${c.name}: ${c.err}`, () => {
-      const errors = errorsOf(loadYaml(c.text));
-      assert.ok(errors.some((e) => e.includes(c.err!)), errors.join("\n"));
-    });
-  }
-});
+Deno.test("ServiceEntry: istio's CRD test data", (t) =>
+  testCrdFixtures(t, serviceEntryKind, "serviceentry", { documents: { valid: 5, invalid: 12 } }));
 
 Deno.test("ServiceEntry: an IPv6 address ending in `::` in a flow sequence reads as go-yaml reads it", () => {
-  const r = loadYaml(header + "  hosts: [a.com]\n  addresses: [1.2.3.4, 2001:db8::]\n");
+  const r = loadYaml(resourceYaml(SE, "hosts: [a.com]\naddresses: [1.2.3.4, 2001:db8::]"));
   assert.deepEqual(errorsOf(r), []);
   assert.deepEqual(r.config.serviceEntries[0].spec.addresses, ["1.2.3.4", "2001:db8::"]);
 });
 
 Deno.test("ServiceEntry: datasets, samples and istio.io tasks load", async () => {
-  const files = [
-    ...["v1", "v1beta1", "v1alpha3"].map((v) => `${DATASET}/networking-${v}-ServiceEntry.yaml`),
-    ...filesWithKind(`${ISTIO}/istio-istio/samples`, "ServiceEntry"),
-    ...filesWithKind(`${ISTIO}/istio.io`, "ServiceEntry"),
-  ];
-  const r = await loadConfigPaths(files);
-  const mine = r.diagnostics.filter((d) => d.severity === "error" && d.resource.startsWith("ServiceEntry "));
-  assert.deepEqual(mine, []);
-  assert.ok(r.config.serviceEntries.length >= 14, `${r.config.serviceEntries.length} loaded`);
+  const { errors, config } = await loadCorpusOfKind(serviceEntryKind);
+  assert.deepEqual(errors, []);
+  assert.ok(config.serviceEntries.length >= 14, `${config.serviceEntries.length} loaded`);
 });
 
-const header = `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata:
-  name: se
-  namespace: ns1
-spec:
-`;
-
-function diagnostics(spec: string, labels = ""): Diagnostic[] {
-  const body = spec.split("\n").map((l) => "  " + l).join("\n");
-  const text = labels
-    ? header.replace("  namespace: ns1\n", `  namespace: ns1\n  labels: ${labels}\n`)
-    : header;
-  return loadYaml(text + body + "\n").diagnostics;
-}
-
-/** A spec snippet, the field path and message expected, severity, and metadata labels. */
-type Case = [spec: string, path: string, message: string, severity?: "error" | "warning", labels?: string];
-
 const http = "ports: [{number: 80, name: http, protocol: HTTP}]";
-const RULE_CASES: Case[] = [
+const RULE_CASES: RuleCase[] = [
   [
     "hosts: [a.com]\nworkloadSelector: {labels: {'': a}}",
     "spec.workloadSelector.labels",
@@ -128,7 +64,7 @@ const RULE_CASES: Case[] = [
     "spec.ports[0]",
     "addresses are required for ports serving TCP (or unset) protocol when IP Autoallocation is not enabled",
     "warning",
-    "{networking.istio.io/enable-autoallocate-ip: 'false'}",
+    { labels: "{networking.istio.io/enable-autoallocate-ip: 'false'}" },
   ],
   [
     "hosts: [a.com]\nports: [{number: 80, name: Http_1, protocol: HTTP}]",
@@ -217,7 +153,7 @@ const RULE_CASES: Case[] = [
     "spec.location",
     "location MESH_INTERNAL with resolution type DYNAMIC_DNS is not supported when using waypoints",
     "error",
-    "{istio.io/use-waypoint: waypoint}",
+    { labels: "{istio.io/use-waypoint: waypoint}" },
   ],
   [
     "hosts: [a.com]\nexportTo: ['~', ns2]",
@@ -226,7 +162,7 @@ const RULE_CASES: Case[] = [
   ],
 ];
 
-const SCHEMA_CASES: Case[] = [
+const SCHEMA_CASES: RuleCase[] = [
   ["hosts: []", "spec.hosts", "Invalid value: 0: should have at least 1 items"],
   ["hosts: [a.com]\nports: [{number: 80}]", "spec.ports[0].name", "Required value"],
   [
@@ -247,23 +183,15 @@ const SCHEMA_CASES: Case[] = [
 ];
 
 for (const [title, cases] of [["webhook", RULE_CASES], ["schema (OpenAPI and CEL)", SCHEMA_CASES]] as const) {
-  Deno.test(`ServiceEntry: ${title} rules`, async (t) => {
-    for (const [spec, path, message, severity = "error", labels] of cases) {
-      await t.step(`${path}: ${message}`, () => {
-        const found = diagnostics(spec, labels);
-        assert.ok(
-          found.some((d) => d.path === path && d.severity === severity && d.message === message),
-          found.map((d) => `${d.severity} ${d.path}: ${d.message}`).join("\n"),
-        );
-      });
-    }
-  });
+  Deno.test(`ServiceEntry: ${title} rules`, (t) => testRuleCases(t, SE, cases));
 }
 
 Deno.test("ServiceEntry: the spec is typed", () => {
   const r = loadYaml(
-    header +
-      "  hosts: [a.com]\n  resolution: DNS\n  ports: [{number: 80, name: http, protocol: HTTP, targetPort: 8080}]\n",
+    resourceYaml(
+      SE,
+      "hosts: [a.com]\nresolution: DNS\nports: [{number: 80, name: http, protocol: HTTP, targetPort: 8080}]",
+    ),
   );
   assert.deepEqual(errorsOf(r), []);
   const spec = r.config.serviceEntries[0].spec;

@@ -1,39 +1,25 @@
-import { corpusPath } from "../../helpers/corpus.ts";
 import assert from "node:assert/strict";
-import type { Diagnostic } from "../../../gateway/config/diagnostics.ts";
+import { sidecarKind } from "../../../gateway/config/kinds/networking/sidecar.ts";
 import { loadConfigPaths } from "../../../gateway/config/load.ts";
 import { errorsOf, loadYaml } from "../../helpers/config.ts";
-
-const ISTIO = corpusPath();
-const DATASET = `${ISTIO}/istio-istio/pkg/test/datasets/validation/dataset`;
+import { corpusPath, datasetFiles } from "../../helpers/corpus.ts";
+import { resourceYaml, type RuleCase, testResource, testRuleCases } from "../../helpers/kind_cases.ts";
 
 Deno.test("Sidecar: datasets load", async () => {
-  const files = ["v1", "v1beta1", "v1alpha3"].map((v) => `${DATASET}/networking-${v}-Sidecar.yaml`);
+  const files = datasetFiles(sidecarKind).map((f) => corpusPath(f));
   const r = await loadConfigPaths(files);
   assert.deepEqual(r.diagnostics.filter((d) => d.severity === "error"), []);
   assert.deepEqual(r.config.sidecars[0].spec.egress?.[0].hosts, ["abc/*"]);
 });
 
-const header = `apiVersion: networking.istio.io/v1
-kind: Sidecar
-metadata:
-  name: sc
-  namespace: ns1
-spec:
-`;
-
-function diagnostics(spec: string): Diagnostic[] {
-  return loadYaml(header + spec.split("\n").map((l) => "  " + l).join("\n") + "\n").diagnostics;
-}
-
-type Case = [spec: string, path: string, message: string, severity?: "warning"];
+const SC = testResource(sidecarKind, "sc", "ns1");
 
 const egress = "egress: [{hosts: ['./*']}]";
 const ing = (fields: string) => `ingress: [{port: {number: 9080, name: http, protocol: HTTP}${fields}}]`;
 const tls = (settings: string) =>
   `ingress: [{port: {number: 9443, name: https, protocol: HTTPS}, tls: {${settings}}}]`;
 
-const GENERAL_CASES: Case[] = [
+const GENERAL_CASES: RuleCase[] = [
   ["workloadSelector: {labels: {app: x}}", "spec", "sidecar: empty configuration provided"],
   [
     `workloadSelector: {labels: {'a*': b}}\n${egress}`,
@@ -79,7 +65,7 @@ const GENERAL_CASES: Case[] = [
   ],
 ];
 
-const INGRESS_CASES: Case[] = [
+const INGRESS_CASES: RuleCase[] = [
   [
     "ingress: [{port: {number: 9080, name: http, protocol: HTTP, targetPort: 1}}]",
     "spec.ingress[0].port.targetPort",
@@ -146,7 +132,7 @@ const INGRESS_CASES: Case[] = [
 
 const T = "spec.ingress[0].tls";
 const cert = "serverCertificate: /c.pem, privateKey: /k.pem";
-const TLS_CASES: Case[] = [
+const TLS_CASES: RuleCase[] = [
   [
     tls(`mode: SIMPLE, ${cert}, subjectAltNames: [a]`),
     T,
@@ -209,7 +195,7 @@ const TLS_CASES: Case[] = [
 ];
 
 const E = "spec.egress";
-const EGRESS_CASES: Case[] = [
+const EGRESS_CASES: RuleCase[] = [
   [
     "egress: [{hosts: ['./*']}, {port: {number: 80, name: http, protocol: HTTP}, hosts: ['./*']}]",
     `${E}[0]`,
@@ -282,22 +268,15 @@ for (
     ["egress", EGRESS_CASES],
   ] as const
 ) {
-  Deno.test(`Sidecar: ${title} rules`, async (t) => {
-    for (const [spec, path, message, severity = "error"] of cases) {
-      await t.step(`${path}: ${message}`, () => {
-        const found = diagnostics(spec);
-        assert.ok(
-          found.some((d) => d.path === path && d.message === message && d.severity === severity),
-          found.map((d) => `${d.severity} ${d.path}: ${d.message}`).join("\n"),
-        );
-      });
-    }
-  });
+  Deno.test(`Sidecar: ${title} rules`, (t) => testRuleCases(t, SC, cases));
 }
 
 Deno.test("Sidecar: the samples' REGISTRY_ONLY policy loads", () => {
   const r = loadYaml(
-    header + "  outboundTrafficPolicy: {mode: REGISTRY_ONLY}\n  egress: [{hosts: ['./*', istio-system/*]}]\n",
+    resourceYaml(
+      SC,
+      "outboundTrafficPolicy: {mode: REGISTRY_ONLY}\negress: [{hosts: ['./*', istio-system/*]}]",
+    ),
   );
   assert.deepEqual(errorsOf(r), []);
   assert.equal(r.config.sidecars[0].spec.outboundTrafficPolicy?.mode, "REGISTRY_ONLY");

@@ -1,86 +1,23 @@
 import assert from "node:assert/strict";
-import {
-  type Diagnostic,
-  formatDiagnostic,
-  formatPath,
-  type Severity,
-} from "../../../gateway/config/diagnostics.ts";
-import type { RuleContext } from "../../../gateway/config/kind.ts";
-import { telemetryKind, type TelemetrySpec } from "../../../gateway/config/kinds/telemetry/telemetry.ts";
+import { telemetryKind } from "../../../gateway/config/kinds/telemetry/telemetry.ts";
 import { celSyntaxError } from "../../../gateway/config/kinds/telemetry/telemetry_rules.ts";
-import { loadConfigTexts } from "../../../gateway/config/load.ts";
-import type { ResourceMeta } from "../../../gateway/config/resource.ts";
 import { loadYaml } from "../../helpers/config.ts";
-import { corpusPath, errorLines, errorRenderings, splitFixture } from "../../helpers/corpus.ts";
+import { errorLines } from "../../helpers/corpus.ts";
+import {
+  DRY_RUN,
+  testCorpusFilesLoad,
+  testCrdFixtures,
+  testResource,
+  testRuleCases,
+  webhookFindings,
+} from "../../helpers/kind_cases.ts";
 
-const CRDS = "istio-istio/pkg/config/validation/testdata/crds";
+const TM = testResource(telemetryKind, "tm", "foo");
 
-function telemetry(spec: string, annotations = ""): Diagnostic[] {
-  const md = annotations ? `\n  annotations: {${annotations}}` : "";
-  return loadYaml(
-    `apiVersion: telemetry.istio.io/v1
-kind: Telemetry
-metadata:
-  name: tm
-  namespace: foo${md}
-spec:
-${spec.replace(/^/gm, "  ")}
-`,
-  ).diagnostics;
-}
+Deno.test("Telemetry: CRD fixtures", (t) => testCrdFixtures(t, telemetryKind, "telemetry"));
 
-function assertFinding(ds: Diagnostic[], path: string, message: string, severity: Severity = "error"): void {
-  assert.ok(
-    ds.some((d) => d.path === path && d.message === message && d.severity === severity),
-    `expected ${severity} at ${path}: ${message}\ngot:\n${ds.map(formatDiagnostic).join("\n")}`,
-  );
-}
-
-/** Runs the webhook rules alone on a spec (for rules the CRD schema would shadow), as `spec.<path>: message`. */
-function webhook(spec: TelemetrySpec): string[] {
-  const out: string[] = [];
-  const meta = {
-    kind: "Telemetry",
-    name: "tm",
-    namespace: "foo",
-    annotations: {},
-  } as unknown as ResourceMeta;
-  const ctx: RuleContext = {
-    meta,
-    report: (path, message) => out.push(`${formatPath(["spec", ...path])}: ${message}`),
-  };
-  telemetryKind.rules!(spec, ctx);
-  return out;
-}
-
-Deno.test("Telemetry: CRD fixtures", async (t) => {
-  for (const variant of ["valid", "invalid"]) {
-    const path = corpusPath(`${CRDS}/telemetry-${variant}.yaml`);
-    const docs = splitFixture(path, Deno.readTextFileSync(path));
-    assert.ok(docs.length > 0);
-    for (const doc of docs) {
-      await t.step(`telemetry-${variant}.yaml ${doc.name}`, () => {
-        const result = loadConfigTexts([{ file: path, text: doc.text }]);
-        const errors = result.diagnostics.filter((d) => d.severity === "error");
-        if (doc.expectedError === undefined) {
-          assert.deepEqual(errorLines(errors), []);
-          assert.equal(result.config.telemetries.length, 1);
-        } else {
-          const want = doc.expectedError;
-          assert.ok(
-            errors.some((d) => errorRenderings(d).some((s) => s.includes(want))),
-            `expected ${JSON.stringify(want)} in:\n${errorLines(errors).join("\n")}`,
-          );
-        }
-      });
-    }
-  }
-});
-
-Deno.test("Telemetry: dataset, samples and doc snippets load", async (t) => {
-  const files = [
-    "istio-istio/pkg/test/datasets/validation/dataset/telemetry-v1-Telemetry.yaml",
-    "istio-istio/pkg/test/datasets/validation/dataset/telemetry-v1alpha1-Telemetry.yaml",
+Deno.test("Telemetry: dataset, samples and doc snippets load", (t) =>
+  testCorpusFilesLoad(t, telemetryKind, [
     "istio-istio/samples/open-telemetry/loki/telemetry.yaml",
     "istio-istio/samples/open-telemetry/tracing/telemetry.yaml",
     "istio.io/access-log/access-log-1-telemetry-mesh-default.yaml",
@@ -90,15 +27,7 @@ Deno.test("Telemetry: dataset, samples and doc snippets load", async (t) => {
     "istio.io/logs-telemetry-api/telemetry-api-4-filter-sleep-logging.yaml",
     "istio.io/logs-telemetry-api/telemetry-api-5-default-exception-logging.yaml",
     "istio.io/tracing-sampling/sampling-1-telemetry-random-sampling-10.yaml",
-  ];
-  for (const rel of files) {
-    await t.step(rel, () => {
-      const result = loadConfigTexts([{ file: rel, text: Deno.readTextFileSync(corpusPath(rel)) }]);
-      assert.deepEqual(errorLines(result.diagnostics), []);
-      assert.ok(result.config.telemetries.length >= 1);
-    });
-  }
-});
+  ]));
 
 Deno.test("Telemetry: access logging, metrics and tracing load typed", () => {
   const r = loadYaml(`apiVersion: telemetry.istio.io/v1alpha1
@@ -126,8 +55,8 @@ spec:
   assert.equal(spec.tracing?.[0].customTags?.team.literal?.value, "edge");
 });
 
-Deno.test("Telemetry: CRD rules", async (t) => {
-  const cases: [string, string, string][] = [
+Deno.test("Telemetry: CRD rules", (t) =>
+  testRuleCases(t, TM, [
     [
       "selector: {matchLabels: {a: b}}\ntargetRef: {kind: Gateway, group: gateway.networking.k8s.io, name: g}",
       "spec",
@@ -159,14 +88,10 @@ Deno.test("Telemetry: CRD rules", async (t) => {
       "spec.metrics[0].overrides[0].tagOverrides.a",
       "value must not be set when operation is REMOVE",
     ],
-  ];
-  for (const [spec, path, message] of cases) {
-    await t.step(message, () => assertFinding(telemetry(spec), path, message));
-  }
-});
+  ]));
 
 Deno.test("Telemetry: webhook rules", async (t) => {
-  const cases: [string, string, string, Severity?][] = [
+  await testRuleCases(t, TM, [
     [
       "metrics: [{overrides: [{tagOverrides: {a: {}}}]}]",
       "spec.metrics[0].overrides[0].tagOverrides.a",
@@ -206,20 +131,17 @@ Deno.test("Telemetry: webhook rules", async (t) => {
       "targetRef must be to one of [core/v1/Service networking.istio.io/v1/ServiceEntry " +
       "gateway.networking.k8s.io/v1/Gateway gateway.networking.k8s.io/v1/GatewayClass] but was /Gateway",
     ],
-  ];
-  for (const [spec, path, message, severity] of cases) {
-    await t.step(message, () => assertFinding(telemetry(spec), path, message, severity));
-  }
-  await t.step("istio.io/dry-run is not supported", () => {
-    assertFinding(
-      telemetry("tracing: [{}]", '"istio.io/dry-run": "true"'),
+    [
+      "tracing: [{}]",
       "spec",
       "foo/tm has unsupported annotation istio.io/dry-run, please remove the annotation",
-    );
-  });
+      "error",
+      DRY_RUN,
+    ],
+  ]);
   await t.step("rules the CRD schema shadows", () => {
     assert.deepEqual(
-      webhook({
+      webhookFindings(telemetryKind, TM, {
         metrics: [{
           providers: [{ name: "" }],
           overrides: [{

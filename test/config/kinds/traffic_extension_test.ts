@@ -1,86 +1,38 @@
 import assert from "node:assert/strict";
 import {
-  type Diagnostic,
-  formatDiagnostic,
-  formatPath,
-  type Severity,
-} from "../../../gateway/config/diagnostics.ts";
-import type { RuleContext } from "../../../gateway/config/kind.ts";
-import {
   trafficExtensionKind,
   type TrafficExtensionSpec,
 } from "../../../gateway/config/kinds/extensions/traffic_extension.ts";
 import { loadConfigTexts } from "../../../gateway/config/load.ts";
-import type { ResourceMeta } from "../../../gateway/config/resource.ts";
-import { loadYaml } from "../../helpers/config.ts";
-import { corpusPath, errorLines, mergeFragment } from "../../helpers/corpus.ts";
+import { datasetFiles, readCorpusFile } from "../../helpers/corpus.ts";
+import {
+  DRY_RUN,
+  testCorpusFilesLoad,
+  testResource,
+  testRuleCases,
+  webhookFindings,
+} from "../../helpers/kind_cases.ts";
 
-function extension(spec: string, annotations = ""): Diagnostic[] {
-  const md = annotations ? `\n  annotations: {${annotations}}` : "";
-  return loadYaml(
-    `apiVersion: extensions.istio.io/v1alpha1
-kind: TrafficExtension
-metadata:
-  name: te
-  namespace: foo${md}
-spec:
-${spec.replace(/^/gm, "  ")}
-`,
-  ).diagnostics;
-}
-
-function assertFinding(ds: Diagnostic[], path: string, message: string, severity: Severity = "error"): void {
-  assert.ok(
-    ds.some((d) => d.path === path && d.message === message && d.severity === severity),
-    `expected ${severity} at ${path}: ${message}\ngot:\n${ds.map(formatDiagnostic).join("\n")}`,
-  );
-}
-
-/** Runs the webhook rules alone on a spec (for rules the CRD schema would shadow), as `spec.<path>: message`. */
-function webhook(spec: TrafficExtensionSpec): string[] {
-  const out: string[] = [];
-  const meta = {
-    kind: "TrafficExtension",
-    name: "te",
-    namespace: "foo",
-    annotations: {},
-  } as unknown as ResourceMeta;
-  const ctx: RuleContext = {
-    meta,
-    report: (path, message) => out.push(`${formatPath(["spec", ...path])}: ${message}`),
-  };
-  trafficExtensionKind.rules!(spec, ctx);
-  return out;
-}
+const TE = testResource(trafficExtensionKind, "te", "foo");
 
 Deno.test("TrafficExtension: dataset and doc snippets load", async (t) => {
-  const dataset =
-    "istio-istio/pkg/test/datasets/validation/dataset/extensions-v1alpha1-TrafficExtension.yaml";
-  const doc = "istio.io/wasm-modules/wasm-modules-1-basic-auth-trafficextension.yaml";
-  const fragment = "istio.io/wasm-modules/wasm-modules-2-match-fragment.yaml";
-  const read = (rel: string) => Deno.readTextFileSync(corpusPath(rel));
-  for (
-    const [name, text] of [[dataset, read(dataset)], [doc, read(doc)], [
-      fragment,
-      mergeFragment(read(fragment), read(doc)),
-    ]]
-  ) {
-    await t.step(name, () => {
-      const result = loadConfigTexts([{ file: name, text }]);
-      assert.deepEqual(errorLines(result.diagnostics), []);
-      assert.equal(result.config.trafficExtensions.length, 1);
-    });
-  }
+  const [dataset] = datasetFiles(trafficExtensionKind);
+  await testCorpusFilesLoad(t, trafficExtensionKind, [
+    "istio.io/wasm-modules/wasm-modules-1-basic-auth-trafficextension.yaml",
+    // A fragment: readCorpusFile merges it into the snippet above.
+    "istio.io/wasm-modules/wasm-modules-2-match-fragment.yaml",
+  ], { exactlyOne: true });
   await t.step("the Lua dataset extension is typed", () => {
-    const spec = loadConfigTexts([{ file: dataset, text: read(dataset) }]).config.trafficExtensions[0].spec;
+    const spec =
+      loadConfigTexts([{ file: dataset, text: readCorpusFile(dataset) }]).config.trafficExtensions[0].spec;
     assert.equal(spec.phase, "AUTHN");
     assert.match(spec.lua?.inlineCode ?? "", /envoy_on_request/);
     assert.equal(spec.wasm, undefined);
   });
 });
 
-Deno.test("TrafficExtension: CRD rules", async (t) => {
-  const cases: [string, string, string][] = [
+Deno.test("TrafficExtension: CRD rules", (t) =>
+  testRuleCases(t, TE, [
     ["phase: AUTHN", "spec", "exactly one of wasm or lua must be set"],
     ["wasm: {url: oci://r/p}\nlua: {inlineCode: x}", "spec", "must validate one and only one schema (oneOf)"],
     ["wasm: {url: oci://r/p}\nlua: {inlineCode: x}", "spec", "exactly one of wasm or lua must be set"],
@@ -104,29 +56,26 @@ Deno.test("TrafficExtension: CRD rules", async (t) => {
       'Unsupported value: "UNSPECIFIED_PHASE": supported values: "UNSPECIFIED", "AUTHN", "AUTHZ", "STATS"',
     ],
     ["lua: {inlineCode: x}\nmatch: [{ports: [{}]}]", "spec.match[0].ports[0].number", "Required value"],
-  ];
-  for (const [spec, path, message] of cases) {
-    await t.step(`${message} (${spec.split("\n")[0]})`, () => assertFinding(extension(spec), path, message));
-  }
-});
+  ]));
 
 Deno.test("TrafficExtension: webhook rules", async (t) => {
-  await t.step("targetRef must be to one of ...", () => {
-    assertFinding(
-      extension("lua: {inlineCode: x}\ntargetRefs: [{kind: Pod, name: p}]"),
+  await testRuleCases(t, TE, [
+    [
+      "lua: {inlineCode: x}\ntargetRefs: [{kind: Pod, name: p}]",
       "spec.targetRefs[0]",
       "targetRef must be to one of [core/v1/Service networking.istio.io/v1/ServiceEntry " +
-        "gateway.networking.k8s.io/v1/Gateway gateway.networking.k8s.io/v1/GatewayClass] but was /Pod",
-    );
-  });
-  await t.step("istio.io/dry-run is not supported", () => {
-    assertFinding(
-      extension("lua: {inlineCode: x}", '"istio.io/dry-run": "true"'),
+      "gateway.networking.k8s.io/v1/Gateway gateway.networking.k8s.io/v1/GatewayClass] but was /Pod",
+    ],
+    [
+      "lua: {inlineCode: x}",
       "spec",
       "foo/te has unsupported annotation istio.io/dry-run, please remove the annotation",
-    );
-  });
+      "error",
+      DRY_RUN,
+    ],
+  ]);
   await t.step("rules the CRD schema shadows", () => {
+    const webhook = (spec: TrafficExtensionSpec) => webhookFindings(trafficExtensionKind, TE, spec);
     const wasm = { url: "oci://r/p" };
     assert.deepEqual(webhook({}), ["spec: exactly one of wasm or lua must be set"]);
     assert.deepEqual(webhook({ wasm, lua: { inlineCode: "x" } }), [

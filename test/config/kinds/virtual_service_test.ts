@@ -1,16 +1,13 @@
-import { corpusPath } from "../../helpers/corpus.ts";
 import assert from "node:assert/strict";
+import { virtualServiceKind } from "../../../gateway/config/kinds/networking/virtual_service.ts";
 import type { Diagnostic } from "../../../gateway/config/diagnostics.ts";
 import { loadConfigTexts } from "../../../gateway/config/load.ts";
 import { re2Error } from "../../../gateway/config/schema/regex.ts";
 import { errorsOf, loadYaml, warningsOf } from "../../helpers/config.ts";
+import { listCorpusYaml, VALIDATION_DATASET } from "../../helpers/corpus.ts";
+import { resourceHeader, testResource } from "../../helpers/kind_cases.ts";
 
-const header = `apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata:
-  name: vs
-  namespace: default
-`;
+const header = resourceHeader(testResource(virtualServiceKind, "vs", "default"));
 
 /** A VirtualService bound to a gateway, with `body` appended under `spec:` (indented two spaces). */
 function gatewayVs(body: string): string {
@@ -24,35 +21,21 @@ function vsDiagnostics(files: string[]): Diagnostic[] {
   );
 }
 
-function yamlFilesUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of Deno.readDirSync(dir)) {
-    const path = `${dir}/${entry.name}`;
-    if (entry.isDirectory) out.push(...yamlFilesUnder(path));
-    else if (/\.ya?ml$/.test(entry.name)) out.push(path);
-  }
-  return out.sort();
-}
-
-const SHARED = corpusPath();
-
 Deno.test("VirtualService: real samples load without errors", async (t) => {
   await t.step("bookinfo networking samples", () => {
-    const dir = `${SHARED}/istio-istio/samples/bookinfo/networking`;
-    const files = yamlFilesUnder(dir);
+    const files = listCorpusYaml("istio-istio/samples/bookinfo/networking");
     assert.ok(files.length > 10);
     assert.deepEqual(vsDiagnostics(files), []);
   });
   await t.step("all istio samples and istio.io task snippets", () => {
     const files = [
-      ...yamlFilesUnder(`${SHARED}/istio-istio/samples`),
-      ...yamlFilesUnder(`${SHARED}/istio.io`),
+      ...listCorpusYaml("istio-istio/samples"),
+      ...listCorpusYaml("istio.io"),
     ];
     assert.deepEqual(vsDiagnostics(files), []);
   });
   await t.step("istio's validation dataset (v1, v1beta1, v1alpha3)", () => {
-    const dir = `${SHARED}/istio-istio/pkg/test/datasets/validation/dataset`;
-    const files = yamlFilesUnder(dir).filter((f) => f.includes("VirtualService"));
+    const files = listCorpusYaml(VALIDATION_DATASET).filter((f) => f.includes("VirtualService"));
     assert.equal(files.length, 3);
     assert.deepEqual(vsDiagnostics(files), []);
   });

@@ -1,95 +1,25 @@
 import assert from "node:assert/strict";
-import {
-  type Diagnostic,
-  formatDiagnostic,
-  formatPath,
-  type Severity,
-} from "../../../gateway/config/diagnostics.ts";
-import type { RuleContext } from "../../../gateway/config/kind.ts";
 import { wasmPluginKind, type WasmPluginSpec } from "../../../gateway/config/kinds/extensions/wasm_plugin.ts";
 import { wasmUrlError } from "../../../gateway/config/kinds/extensions/wasm_rules.ts";
-import { loadConfigTexts } from "../../../gateway/config/load.ts";
-import type { ResourceMeta } from "../../../gateway/config/resource.ts";
 import { loadYaml } from "../../helpers/config.ts";
-import { corpusPath, errorLines, errorRenderings, splitFixture } from "../../helpers/corpus.ts";
+import { errorLines } from "../../helpers/corpus.ts";
+import {
+  DRY_RUN,
+  testCorpusFilesLoad,
+  testCrdFixtures,
+  testResource,
+  testRuleCases,
+  webhookFindings,
+} from "../../helpers/kind_cases.ts";
 
-const CRDS = "istio-istio/pkg/config/validation/testdata/crds";
+const WP = testResource(wasmPluginKind, "wp", "foo");
 
-function plugin(spec: string, annotations = ""): Diagnostic[] {
-  const md = annotations ? `\n  annotations: {${annotations}}` : "";
-  return loadYaml(
-    `apiVersion: extensions.istio.io/v1alpha1
-kind: WasmPlugin
-metadata:
-  name: wp
-  namespace: foo${md}
-spec:
-${spec.replace(/^/gm, "  ")}
-`,
-  ).diagnostics;
-}
+Deno.test("WasmPlugin: CRD fixtures", (t) => testCrdFixtures(t, wasmPluginKind, "wasm"));
 
-function assertFinding(ds: Diagnostic[], path: string, message: string, severity: Severity = "error"): void {
-  assert.ok(
-    ds.some((d) => d.path === path && d.message === message && d.severity === severity),
-    `expected ${severity} at ${path}: ${message}\ngot:\n${ds.map(formatDiagnostic).join("\n")}`,
-  );
-}
-
-/** Runs the webhook rules alone on a spec (for rules the CRD schema would shadow), as `spec.<path>: message`. */
-function webhook(spec: WasmPluginSpec): string[] {
-  const out: string[] = [];
-  const meta = {
-    kind: "WasmPlugin",
-    name: "wp",
-    namespace: "foo",
-    annotations: {},
-  } as unknown as ResourceMeta;
-  const ctx: RuleContext = {
-    meta,
-    report: (path, message) => out.push(`${formatPath(["spec", ...path])}: ${message}`),
-  };
-  wasmPluginKind.rules!(spec, ctx);
-  return out;
-}
-
-Deno.test("WasmPlugin: CRD fixtures", async (t) => {
-  for (const variant of ["valid", "invalid"]) {
-    const path = corpusPath(`${CRDS}/wasm-${variant}.yaml`);
-    const docs = splitFixture(path, Deno.readTextFileSync(path));
-    assert.ok(docs.length > 0);
-    for (const doc of docs) {
-      await t.step(`wasm-${variant}.yaml:${doc.line} ${doc.name}`, () => {
-        const result = loadConfigTexts([{ file: path, text: doc.text }]);
-        const errors = result.diagnostics.filter((d) => d.severity === "error");
-        if (doc.expectedError === undefined) {
-          assert.deepEqual(errorLines(errors), []);
-          assert.equal(result.config.wasmPlugins.length, 1);
-        } else {
-          const want = doc.expectedError;
-          assert.ok(
-            errors.some((d) => errorRenderings(d).some((s) => s.includes(want))),
-            `expected ${JSON.stringify(want)} in:\n${errorLines(errors).join("\n")}`,
-          );
-        }
-      });
-    }
-  }
-});
-
-Deno.test("WasmPlugin: dataset and doc snippets load", async (t) => {
-  const files = [
-    "istio-istio/pkg/test/datasets/validation/dataset/extensions-v1alpha1-WasmPlugin.yaml",
+Deno.test("WasmPlugin: dataset and doc snippets load", (t) =>
+  testCorpusFilesLoad(t, wasmPluginKind, [
     "istio.io/wasm-module-distribution/wasm-module-distribution-1-basic-auth-wasmplugin.yaml",
-  ];
-  for (const rel of files) {
-    await t.step(rel, () => {
-      const result = loadConfigTexts([{ file: rel, text: Deno.readTextFileSync(corpusPath(rel)) }]);
-      assert.deepEqual(errorLines(result.diagnostics), []);
-      assert.equal(result.config.wasmPlugins.length, 1);
-    });
-  }
-});
+  ], { exactlyOne: true }));
 
 Deno.test("WasmPlugin: a plugin loads typed", () => {
   const r = loadYaml(`apiVersion: extensions.istio.io/v1alpha1
@@ -113,8 +43,8 @@ spec:
   assert.deepEqual(spec.pluginConfig, { realm: "ingress" });
 });
 
-Deno.test("WasmPlugin: CRD rules", async (t) => {
-  const cases: [string, string, string][] = [
+Deno.test("WasmPlugin: CRD rules", (t) =>
+  testRuleCases(t, WP, [
     ["selector: {}", "spec.url", "Required value"],
     ["url: 'ftp://example.com/p.wasm'", "spec.url", "url must have schema one of [http, https, file, oci]"],
     [
@@ -138,37 +68,31 @@ Deno.test("WasmPlugin: CRD rules", async (t) => {
       "spec.imagePullSecret",
       "Too long: may not be more than 253 bytes",
     ],
-  ];
-  for (const [spec, path, message] of cases) {
-    await t.step(message, () => assertFinding(plugin(spec), path, message));
-  }
-});
+  ]));
 
 Deno.test("WasmPlugin: webhook rules", async (t) => {
-  await t.step("targetRef must be to one of ...", () => {
-    assertFinding(
-      plugin("url: oci://r/p\ntargetRef: {kind: HTTPRoute, group: gateway.networking.k8s.io, name: r}"),
+  await testRuleCases(t, WP, [
+    [
+      "url: oci://r/p\ntargetRef: {kind: HTTPRoute, group: gateway.networking.k8s.io, name: r}",
       "spec.targetRef",
       "targetRef must be to one of [core/v1/Service networking.istio.io/v1/ServiceEntry " +
-        "gateway.networking.k8s.io/v1/Gateway gateway.networking.k8s.io/v1/GatewayClass] but was " +
-        "gateway.networking.k8s.io/HTTPRoute",
-    );
-  });
-  await t.step("workload selector specified without labels", () => {
-    assertFinding(
-      plugin("url: oci://r/p\nselector: {}"),
+      "gateway.networking.k8s.io/v1/Gateway gateway.networking.k8s.io/v1/GatewayClass] but was " +
+      "gateway.networking.k8s.io/HTTPRoute",
+    ],
+    [
+      "url: oci://r/p\nselector: {}",
       "spec.selector",
       "workload selector specified without labels",
       "warning",
-    );
-  });
-  await t.step("istio.io/dry-run is not supported", () => {
-    assertFinding(
-      plugin("url: oci://r/p", '"istio.io/dry-run": "true"'),
+    ],
+    [
+      "url: oci://r/p",
       "spec",
       "foo/wp has unsupported annotation istio.io/dry-run, please remove the annotation",
-    );
-  });
+      "error",
+      DRY_RUN,
+    ],
+  ]);
   await t.step("url checks (validateWasmPluginURL)", () => {
     assert.equal(wasmUrlError(""), "url field needs to be set");
     assert.equal(wasmUrlError("fake://example.com"), "url contains unsupported scheme: fake");
@@ -181,6 +105,7 @@ Deno.test("WasmPlugin: webhook rules", async (t) => {
     assert.equal(wasmUrlError("file:///opt/filters/openid.wasm"), undefined);
   });
   await t.step("rules the CRD schema shadows", () => {
+    const webhook = (spec: WasmPluginSpec) => webhookFindings(wasmPluginKind, WP, spec);
     const base = { url: "oci://r/p" };
     assert.deepEqual(webhook({ url: "" }), ["spec.url: url field needs to be set"]);
     assert.deepEqual(webhook({ ...base, sha256: "abc" }), [

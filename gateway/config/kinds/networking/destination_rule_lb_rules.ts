@@ -6,7 +6,7 @@
 import type { FieldPath } from "../../diagnostics.ts";
 import type { RuleContext } from "../../kind.ts";
 import type { LoadBalancerSettings, OutlierDetection } from "./destination_rule.ts";
-import { checkDuration } from "./destination_rule_pool_rules.ts";
+import { validateDuration } from "../../duration.ts";
 
 type LocalityLbSetting = NonNullable<LoadBalancerSettings["localityLbSetting"]>;
 type ZoneAwareLbSetting = NonNullable<LoadBalancerSettings["zoneAwareLbSetting"]>;
@@ -72,7 +72,7 @@ export function validateLoadBalancer(
   validateZoneAwareLbSetting(lb.zoneAwareLbSetting, outlier, [...at, "zoneAwareLbSetting"], ctx);
   const warm = lb.warmup;
   if (warm) {
-    checkDuration(warm.duration, [...at, "warmup", "duration"], ctx);
+    validateDuration(warm.duration, [...at, "warmup", "duration"], ctx);
     if ((warm.minimumPercent ?? 0) > 100) {
       ctx.report(
         [...at, "warmup", "minimumPercent"],

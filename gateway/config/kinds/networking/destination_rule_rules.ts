@@ -13,7 +13,8 @@ import type {
   TrafficPolicy,
 } from "./destination_rule.ts";
 import { validateLoadBalancer } from "./destination_rule_lb_rules.ts";
-import { checkDuration, validateConnectionPool } from "./destination_rule_pool_rules.ts";
+import { validateDuration } from "../../duration.ts";
+import { validateConnectionPool } from "./destination_rule_pool_rules.ts";
 import {
   isIpAddress,
   isIstioDns1123Label,
@@ -69,10 +70,7 @@ function validateTrafficPolicy(
     ctx.report(at, "tunnel and proxyProtocol must not be set together");
     return;
   }
-  validateOutlierDetection(p.outlierDetection, [...at, "outlierDetection"], ctx);
-  validateConnectionPool(p.connectionPool, [...at, "connectionPool"], ctx);
-  validateLoadBalancer(p.loadBalancer, p.outlierDetection, [...at, "loadBalancer"], ctx);
-  validateClientTls(ns, p.tls, [...at, "tls"], ctx);
+  validatePolicySettings(ns, p, at, ctx);
   (p.portLevelSettings ?? []).forEach((pl, i) =>
     validatePortPolicy(ns, pl, [...at, "portLevelSettings", i], ctx)
   );
@@ -100,6 +98,16 @@ function validatePortPolicy(ns: string, p: PortTrafficPolicy, at: FieldPath, ctx
     ctx.report(at, "port traffic policy must have at least one field");
     return;
   }
+  validatePolicySettings(ns, p, at, ctx);
+}
+
+/** The settings a traffic policy shares with its port-level policies: outlier detection, pool, balancer, TLS. */
+function validatePolicySettings(
+  ns: string,
+  p: Pick<PortTrafficPolicy, "outlierDetection" | "connectionPool" | "loadBalancer" | "tls">,
+  at: FieldPath,
+  ctx: RuleContext,
+): void {
   validateOutlierDetection(p.outlierDetection, [...at, "outlierDetection"], ctx);
   validateConnectionPool(p.connectionPool, [...at, "connectionPool"], ctx);
   validateLoadBalancer(p.loadBalancer, p.outlierDetection, [...at, "loadBalancer"], ctx);
@@ -108,7 +116,7 @@ function validatePortPolicy(ns: string, p: PortTrafficPolicy, at: FieldPath, ctx
 
 function validateOutlierDetection(o: OutlierDetection | undefined, at: FieldPath, ctx: RuleContext): void {
   if (!o) return;
-  checkDuration(o.baseEjectionTime, [...at, "baseEjectionTime"], ctx);
+  validateDuration(o.baseEjectionTime, [...at, "baseEjectionTime"], ctx);
   if (o.consecutiveErrors) {
     ctx.report(
       [...at, "consecutiveErrors"],
@@ -122,7 +130,7 @@ function validateOutlierDetection(o: OutlierDetection | undefined, at: FieldPath
       "outlier detection consecutive local origin failures is specified, but split external local origin errors is set to false",
     );
   }
-  checkDuration(o.interval, [...at, "interval"], ctx);
+  validateDuration(o.interval, [...at, "interval"], ctx);
   for (const field of ["maxEjectionPercent", "minHealthPercent"] as const) {
     const v = o[field] ?? 0;
     if (v < 0 || v > 100) ctx.report([...at, field], `percentage ${v} is not in range 0..100`);

@@ -5,7 +5,8 @@
  */
 import type { FieldPath } from "../../diagnostics.ts";
 import type { RuleContext } from "../../kind.ts";
-import { durationNanos, isJwtClaimRoute, validateDuration, validateStringMatchRegex } from "./route_rules.ts";
+import { durationNanos, validateDuration } from "../../duration.ts";
+import { isJwtClaimRoute, validateStringMatchRegex } from "./route_rules.ts";
 import type { CorsPolicy, Headers } from "./virtual_service.ts";
 
 const TCHAR_HEADER = /^[!#$%&'*+\-.^_`|~A-Za-z0-9]+$/;

@@ -5,7 +5,8 @@
  */
 import type { FieldPath } from "../../diagnostics.ts";
 import type { RuleContext } from "../../kind.ts";
-import { goFloat, validateDuration } from "./route_rules.ts";
+import { validateDuration } from "../../duration.ts";
+import { goFloat } from "./route_rules.ts";
 import type { HTTPFaultInjection, HTTPRetry } from "./virtual_service.ts";
 
 function percentageError(value: number | undefined): string | undefined {
@@ -80,7 +81,11 @@ export function validateFault(fault: HTTPFaultInjection | undefined, at: FieldPa
   }
 }
 
-const RETRY_ON_POLICIES = new Set([
+/**
+ * The `retryOn` conditions istiod accepts besides status codes (Envoy `x-envoy-retry-on` and
+ * `x-envoy-retry-grpc-on` values); the data path retries on the same ones.
+ */
+export const RETRY_ON_POLICIES = [
   "5xx",
   "gateway-error",
   "reset",
@@ -97,9 +102,13 @@ const RETRY_ON_POLICIES = new Set([
   "internal",
   "resource-exhausted",
   "unavailable",
-]);
+] as const;
+const RETRY_ON_POLICY_SET: ReadonlySet<string> = new Set(RETRY_ON_POLICIES);
 
-/** The HTTP status codes Go's `net/http.StatusText` knows: what istiod accepts as a numeric `retryOn` entry. */
+/**
+ * The HTTP status codes Go's `net/http.StatusText` knows: what istiod accepts as a numeric `retryOn` entry. (The
+ * mesh's `statusOnError` is checked against Envoy's `StatusCode` enum instead, a different list: see providers.ts.)
+ */
 export const KNOWN_HTTP_STATUS_CODES: ReadonlySet<number> = new Set([
   100,
   101,
@@ -180,7 +189,7 @@ export function validateRetry(retries: HTTPRetry | undefined, at: FieldPath, ctx
   if (retries.retryOn) {
     for (const policy of retries.retryOn.split(",")) {
       const code = /^[+-]?\d+$/.test(policy) ? Number(policy) : 0;
-      if (!KNOWN_HTTP_STATUS_CODES.has(code) && !RETRY_ON_POLICIES.has(policy)) {
+      if (!KNOWN_HTTP_STATUS_CODES.has(code) && !RETRY_ON_POLICY_SET.has(policy)) {
         ctx.report([...at, "retryOn"], `${JSON.stringify(policy)} is not a valid retryOn policy`);
       }
     }

@@ -5,6 +5,7 @@
  */
 import type { FieldPath } from "../../diagnostics.ts";
 import type { RuleContext } from "../../kind.ts";
+import { validateDuration } from "../../duration.ts";
 import { istioRegexError } from "../../schema/regex.ts";
 import { isIstioDns1123Label } from "../host_rules.ts";
 import {
@@ -18,7 +19,6 @@ import {
   goFixed,
   portError,
   validateDestination,
-  validateDuration,
   validateGatewayNames,
   validateSourceLabels,
   validateStringMatch,

@@ -138,42 +138,6 @@ export function validateStringMatchRegex(
   if (err) ctx.report([...at, "regex"], err);
 }
 
-/** istiod's `agent.ValidateDuration`: at least 1ms, with millisecond precision. */
-export function validateDuration(text: string | undefined, at: FieldPath, ctx: RuleContext): void {
-  if (text === undefined) return;
-  const nanos = durationNanos(text);
-  if (nanos === undefined) return;
-  if (nanos < 1_000_000n) ctx.report(at, "duration must be greater than 1ms");
-  else if (nanos % 1_000_000n !== 0n) ctx.report(at, "only durations to ms precision are supported");
-}
-
-const UNIT_NANOS: Record<string, bigint> = {
-  ns: 1n,
-  us: 1_000n,
-  "µs": 1_000n,
-  ms: 1_000_000n,
-  s: 1_000_000_000n,
-  m: 60_000_000_000n,
-  h: 3_600_000_000_000n,
-};
-const DURATION_PART = /(\d*)(?:\.(\d*))?(ns|us|µs|ms|s|m|h)/y;
-
-/** A Go duration string in whole nanoseconds (fractions below 1ns truncated), or undefined when malformed. */
-export function durationNanos(text: string): bigint | undefined {
-  if (text === "0") return 0n;
-  let total = 0n;
-  DURATION_PART.lastIndex = 0;
-  while (DURATION_PART.lastIndex < text.length) {
-    const start = DURATION_PART.lastIndex;
-    const m = DURATION_PART.exec(text);
-    if (!m || m.index !== start || (m[1] === "" && !m[2])) return undefined;
-    const unit = UNIT_NANOS[m[3]];
-    const frac = (m[2] ?? "").slice(0, 18);
-    total += BigInt(m[1] || "0") * unit + (BigInt(frac || "0") * unit) / 10n ** BigInt(frac.length);
-  }
-  return text === "" ? undefined : total;
-}
-
 /** Formats a float like Go's `%v` (`150`, `0.5`, `1e-05`). */
 export function goFloat(x: number): string {
   if (x === 0 || !Number.isFinite(x)) return String(x);

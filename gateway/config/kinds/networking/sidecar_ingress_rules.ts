@@ -36,10 +36,9 @@ const VALID_CIPHERS = new Set([
   "DES-CBC3-SHA",
 ]);
 
-/** The port name, protocol and number of a listener, and its bind IP. */
-export function validatePortAndBind(
+/** The port name and protocol of a listener, bound to an IP or to a unix domain socket. */
+export function validatePortNameAndProtocol(
   port: SidecarIngressListener["port"],
-  bind: string | undefined,
   at: FieldPath,
   ctx: RuleContext,
 ): void {
@@ -49,6 +48,16 @@ export function validatePortAndBind(
   }
   const protoErr = protocolError(port.protocol);
   if (protoErr) ctx.report([...at, "port", "protocol"], protoErr);
+}
+
+/** The port name, protocol and number of a listener, and its bind IP. */
+export function validatePortAndBind(
+  port: SidecarIngressListener["port"],
+  bind: string | undefined,
+  at: FieldPath,
+  ctx: RuleContext,
+): void {
+  validatePortNameAndProtocol(port, at, ctx);
   const portErr = portError(port.number ?? 0);
   if (portErr) ctx.report([...at, "port", "number"], portErr);
   if (bind && !isIpAddress(bind)) ctx.report([...at, "bind"], `${bind} is not a valid IP`);

@@ -8,14 +8,12 @@ import type { RuleContext } from "../../kind.ts";
 import { validateConnectionPool } from "./destination_rule_pool_rules.ts";
 import { isIstioDns1123Label, istioFqdnError, istioWildcardDomainError } from "../host_rules.ts";
 import type { SidecarIngressListener, SidecarSpec } from "./sidecar.ts";
-import { validateIngress, validatePortAndBind } from "./sidecar_ingress_rules.ts";
 import {
-  portError,
-  portNameError,
-  protocolError,
-  unixAddressError,
-  validateSelectorLabels,
-} from "./workload_entry_rules.ts";
+  validateIngress,
+  validatePortAndBind,
+  validatePortNameAndProtocol,
+} from "./sidecar_ingress_rules.ts";
+import { portError, unixAddressError, validateSelectorLabels } from "./workload_entry_rules.ts";
 
 /** The rules of `ValidateSidecar`. */
 export function validateSidecar(spec: SidecarSpec, ctx: RuleContext): void {
@@ -97,12 +95,7 @@ function validateUdsEgressPort(
   at: FieldPath,
   ctx: RuleContext,
 ): void {
-  if (port.name) {
-    const err = portNameError(port.name);
-    if (err) ctx.report([...at, "port", "name"], err);
-  }
-  const protoErr = protocolError(port.protocol);
-  if (protoErr) ctx.report([...at, "port", "protocol"], protoErr);
+  validatePortNameAndProtocol(port, at, ctx);
   if (!bind.startsWith("unix://")) {
     ctx.report([...at, "bind"], "sidecar: ports with 0 value must have a unix domain socket bind address");
   } else {
