@@ -27,8 +27,20 @@ export function clientAddresses(peer: string, xff: string | null, trustedHops: n
   return {
     client,
     forwardedFor: list.length > 0 ? `${list.join(", ")}, ${peer}` : peer,
-    internal: list.length === 0 && isInternalAddress(peer),
+    internal: list.length === 0 && isInternalPeer(peer),
   };
+}
+
+// The last peer checked: requests on one connection, or from one client, come from the same address.
+let lastPeer = "";
+let lastPeerInternal = false;
+
+function isInternalPeer(peer: string): boolean {
+  if (peer !== lastPeer) {
+    lastPeerInternal = isInternalAddress(peer);
+    lastPeer = peer;
+  }
+  return lastPeerInternal;
 }
 
 /** Loopback, RFC 1918, link-local and IPv6 unique-local addresses. */

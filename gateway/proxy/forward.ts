@@ -17,7 +17,7 @@ import {
   RetryState,
 } from "../upstream/retry_policy.ts";
 import { type ClusterState, FREE_SLOT, type Slot } from "./cluster_state.ts";
-import { applyEdgeRequestHeaders, type EdgeContext, stripHopByHop } from "./headers.ts";
+import { applyEdgeRequestHeaders, copyHeaders, type EdgeContext, stripHopByHop } from "./headers.ts";
 import { localReply, upstreamResetBody } from "./local_reply.ts";
 import { rewritePath } from "./rewrite.ts";
 import { applyHeaderOperations } from "./route_actions.ts";
@@ -79,7 +79,7 @@ export function upstreamRequest(
   route: RouteEntry,
   cluster: WeightedCluster,
 ): { headers: Headers; path: string } {
-  const headers = new Headers(down.request.headers);
+  const headers = copyHeaders(down.request.headers);
   applyEdgeRequestHeaders(headers, down.edge);
   if (route.timeoutMs !== undefined) headers.set("x-envoy-expected-rq-timeout-ms", String(route.timeoutMs));
   let path = down.fullPath;
@@ -104,7 +104,7 @@ export async function forward(
   const req = down.request;
   const source = down.body !== undefined ? down.body : req.body;
   const { headers, path } = upstreamRequest(down, route, target);
-  const life = new RequestLifetime(req, route.timeoutMs);
+  const life = new RequestLifetime(req, route.timeoutMs, performance.now());
   let policy = retryPolicyFor(route, ctx.mesh, ctx.state.cluster);
   let body: Uint8Array | null = null;
   if (source !== null && policy.numRetries > 0) {
@@ -229,6 +229,8 @@ interface Attempt {
   readonly unlink: () => void;
 }
 
+function NOTHING_TO_UNLINK(): void {}
+
 /** One exchange with one endpoint, bounded by the per-try timeout and the request's lifetime. */
 async function attemptOnce(
   send: SendUpstream,
@@ -240,17 +242,23 @@ async function attemptOnce(
   life: RequestLifetime,
   policy: RetryPolicy,
 ): Promise<Attempt> {
-  const abort = new AbortController();
-  const onLifeEnd = () => abort.abort();
-  life.signal.addEventListener("abort", onLifeEnd, { once: true });
-  const unlink = () => life.signal.removeEventListener("abort", onLifeEnd);
+  // Without a per-try timeout the attempt ends only with the request, so it takes the lifetime's signal as is;
+  // once an attempt is over its exchange no longer listens, so nothing needs unlinking.
+  let signal = life.signal;
+  let unlink = NOTHING_TO_UNLINK;
   let perTryExpired = false;
-  const timer = policy.perTryTimeoutMs !== undefined
-    ? setTimeout(() => {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  if (policy.perTryTimeoutMs !== undefined) {
+    const abort = new AbortController();
+    const onLifeEnd = () => abort.abort();
+    life.signal.addEventListener("abort", onLifeEnd, { once: true });
+    unlink = () => life.signal.removeEventListener("abort", onLifeEnd);
+    signal = abort.signal;
+    timer = setTimeout(() => {
       perTryExpired = true;
       abort.abort();
-    }, policy.perTryTimeoutMs)
-    : undefined;
+    }, policy.perTryTimeoutMs);
+  }
   try {
     const response = await send({
       address: endpoint.address,
@@ -259,7 +267,7 @@ async function attemptOnce(
       path,
       headers,
       body: body instanceof Uint8Array ? new Blob([body as Uint8Array<ArrayBuffer>]).stream() : body,
-      signal: abort.signal,
+      signal,
     });
     // The route timeout still covers the response body, so the link to the lifetime stays until it ends.
     return {
@@ -298,7 +306,7 @@ function clientResponse(
   slot: Slot,
 ): Response {
   const res = attempt.response!;
-  const out = new Headers(res.headers);
+  const out = copyHeaders(res.headers);
   stripHopByHop(out);
   out.set("x-envoy-upstream-service-time", String(Math.round(performance.now() - down.startedAt)));
   applyHeaderOperations(out, target.headers?.response);
@@ -307,6 +315,11 @@ function clientResponse(
     life.finish();
     slot.release();
   };
+  if (res.bodyBytes !== undefined) {
+    // Already complete: bytes are cheaper for Deno.serve to send than a stream (and `body` is never made).
+    done();
+    return new Response(res.bodyBytes as Uint8Array<ArrayBuffer>, { status: res.status, headers: out });
+  }
   if (res.body === null) {
     done();
     return new Response(null, { status: res.status, headers: out });
@@ -316,40 +329,54 @@ function clientResponse(
     done();
     return new Response(res.body, { status: res.status, headers: out });
   }
+  if (res.whenDone !== undefined) {
+    res.whenDone(done);
+    return new Response(res.body, { status: res.status, headers: out });
+  }
   return new Response(untilDone(res.body, done), { status: res.status, headers: out });
 }
 
 /**
  * The route timeout and the client-disconnect watch of one request. `req.signal` is costly to create, so only
- * requests still waiting after a moment watch for a disconnect.
+ * requests still waiting after a moment watch for a disconnect; one shared timer arms those watches (see
+ * {@linkcode WatchQueue}) rather than a timer per request.
  */
 class RequestLifetime {
   readonly #controller = new AbortController();
   readonly signal = this.#controller.signal;
   cause: "UT" | "DC" | undefined;
   readonly #timer?: ReturnType<typeof setTimeout>;
-  readonly #watch: ReturnType<typeof setTimeout>;
+  /** When the watch is due (`performance.now()` time); 0 once it started or was stopped. */
+  dueAt: number;
   #watching = false;
   readonly #req: Request;
   readonly #onClientGone = () => this.#end("DC");
 
-  constructor(req: Request, timeoutMs: number | undefined) {
+  constructor(req: Request, timeoutMs: number | undefined, now: number) {
     this.#req = req;
     if (timeoutMs !== undefined) this.#timer = setTimeout(() => this.#end("UT"), timeoutMs);
-    this.#watch = setTimeout(() => {
-      this.#watching = true;
-      if (req.signal.aborted) this.#end("DC");
-      else req.signal.addEventListener("abort", this.#onClientGone, { once: true });
-    }, DISCONNECT_WATCH_MS);
+    this.dueAt = now + DISCONNECT_WATCH_MS;
+    WATCHES.add(this);
   }
 
   get hasTimer(): boolean {
     return this.#timer !== undefined;
   }
 
+  /** Called by the watch queue once the request has waited {@linkcode DISCONNECT_WATCH_MS}. */
+  startWatch(): void {
+    this.#watching = true;
+    const signal = this.#req.signal;
+    if (signal.aborted) this.#end("DC");
+    else signal.addEventListener("abort", this.#onClientGone, { once: true });
+  }
+
   /** Response headers are in: a disconnect now shows as the client cancelling the body. */
   stopWatching(): void {
-    clearTimeout(this.#watch);
+    if (this.dueAt !== 0) {
+      this.dueAt = 0;
+      WATCHES.cancelled();
+    }
     if (this.#watching) {
       this.#watching = false;
       this.#req.signal.removeEventListener("abort", this.#onClientGone);
@@ -382,6 +409,66 @@ class RequestLifetime {
     this.#controller.abort();
   }
 }
+
+/**
+ * Pending disconnect watches in start order (so in due order), with one timer for the earliest due one. A
+ * stopped watch stays queued (its `dueAt` is 0) until the timer passes it; the timer is cleared once no
+ * pending watch is left, so an idle gateway holds no timer.
+ */
+class WatchQueue {
+  #queue: (RequestLifetime | undefined)[] = [];
+  #head = 0;
+  /** Queued watches not stopped yet. */
+  #pending = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #onTimer = () => this.#fire();
+
+  add(life: RequestLifetime): void {
+    this.#queue.push(life);
+    this.#pending++;
+    if (this.#timer === undefined) this.#timer = setTimeout(this.#onTimer, DISCONNECT_WATCH_MS);
+  }
+
+  /** A queued watch was stopped before it was due. */
+  cancelled(): void {
+    if (--this.#pending > 0) return;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#queue = [];
+    this.#head = 0;
+  }
+
+  #fire(): void {
+    this.#timer = undefined;
+    const queue = this.#queue;
+    const now = performance.now();
+    let i = this.#head;
+    for (; i < queue.length; i++) {
+      const life = queue[i]!;
+      if (life.dueAt === 0) continue;
+      if (life.dueAt > now) break;
+      queue[i] = undefined;
+      life.dueAt = 0;
+      this.#pending--;
+      life.startWatch();
+    }
+    if (this.#timer !== undefined) clearTimeout(this.#timer); // a watch queued meanwhile
+    this.#timer = undefined;
+    if (this.#queue !== queue) return; // emptied by a watch that ended its request
+    if (i === queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+      return;
+    }
+    if (i > 1024 && i * 2 > queue.length) {
+      this.#queue = queue.slice(i);
+      this.#head = 0;
+    } else this.#head = i;
+    this.#timer = setTimeout(this.#onTimer, Math.max(1, queue[i]!.dueAt - now));
+  }
+}
+
+const WATCHES = new WatchQueue();
 
 /** Passes a body through and calls `done` once when it ends, errors or is cancelled. */
 function untilDone(body: ReadableStream<Uint8Array>, done: () => void): ReadableStream<Uint8Array> {

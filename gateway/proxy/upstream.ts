@@ -23,6 +23,16 @@ export interface UpstreamResponse {
   readonly status: number;
   readonly headers: Headers;
   readonly body: ReadableStream<Uint8Array> | null;
+  /**
+   * The whole body, when the client already had it with the head (then `body` streams these same bytes and the
+   * exchange is over). Optional: a consumer may send these bytes rather than stream `body`.
+   */
+  readonly bodyBytes?: Uint8Array;
+  /**
+   * Calls `callback` once when the exchange is over: the body read to its end, failed or cancelled (at once if
+   * it already is). Optional: without it, callers that need to know wrap the body.
+   */
+  readonly whenDone?: (callback: () => void) => void;
 }
 
 /** Why an upstream exchange failed before response headers arrived. */

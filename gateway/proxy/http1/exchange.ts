@@ -40,6 +40,8 @@ export interface ExchangeHost {
 /** The request body stream failed or did not match its `content-length`: the downstream side's fault. */
 class RequestBodyError extends Error {}
 
+/** A body up to this size that arrived with its head is handed over as bytes rather than streamed. */
+const BUFFERED_BODY_MAX = 16 * 1024;
 /** Largest read straight into a fresh chunk buffer (bytes the consumer gets without a copy). */
 const DIRECT_READ = 64 * 1024;
 /** Body bytes still expected at or above this size are read straight into a fresh chunk buffer. */
@@ -75,6 +77,7 @@ export class Exchange implements RequestFraming, UnderlyingDefaultSource<Uint8Ar
   #remaining = 0;
   #decoder: ChunkedDecoder | null = null;
   #spare: Uint8Array | null = null;
+  #onDone: (() => void) | null = null;
 
   /** Prepares the exchange of `req`; {@linkcode run} sends it. */
   constructor(host: ExchangeHost, req: UpstreamRequest) {
@@ -185,13 +188,36 @@ export class Exchange implements RequestFraming, UnderlyingDefaultSource<Uint8Ar
     let body: ReadableStream<Uint8Array> | null = null;
     if (framing === BODY_NONE) {
       this.#readComplete();
+    } else if (
+      framing === BODY_LENGTH && head.contentLength <= BUFFERED_BODY_MAX &&
+      this.#conn!.end - this.#conn!.start >= head.contentLength
+    ) {
+      // The whole body came with the head: the exchange is over, and the consumer may take the bytes as they are.
+      const conn = this.#conn!;
+      const bytes = conn.buf.slice(conn.start, conn.start + head.contentLength);
+      conn.start += head.contentLength;
+      this.#readComplete();
+      return new BufferedResponse(head.status, headers, bytes);
     } else {
       this.#bodyFraming = framing;
       this.#remaining = head.contentLength;
       if (framing === BODY_CHUNKED) this.#decoder = new ChunkedDecoder();
       body = new ReadableStream<Uint8Array>(this, { highWaterMark: 0 });
     }
-    return { status: head.status, headers, body };
+    return { status: head.status, headers, body, whenDone: (callback) => this.#whenDone(callback) };
+  }
+
+  #whenDone(callback: () => void): void {
+    if (this.#finished) callback();
+    else this.#onDone = callback;
+  }
+
+  #done(): void {
+    const callback = this.#onDone;
+    if (callback !== null) {
+      this.#onDone = null;
+      callback();
+    }
   }
 
   /** Pipes the request body to the socket, one chunk at a time (the socket's pace is the body's pace). */
@@ -398,6 +424,7 @@ export class Exchange implements RequestFraming, UnderlyingDefaultSource<Uint8Ar
       conn.close();
       this.#cancelRequestBody();
     }
+    this.#done();
   }
 
   /** Ends the exchange without reuse: closes the socket and releases the request body. */
@@ -407,6 +434,7 @@ export class Exchange implements RequestFraming, UnderlyingDefaultSource<Uint8Ar
     this.#req.signal?.removeEventListener("abort", this);
     this.#conn?.close();
     this.#cancelRequestBody();
+    this.#done();
   }
 
   #cancelRequestBody(): void {
@@ -424,6 +452,37 @@ export class Exchange implements RequestFraming, UnderlyingDefaultSource<Uint8Ar
     if (e instanceof UpstreamError) return e;
     if (e instanceof ProtocolError) return new UpstreamError("protocol_error", e.message);
     return new UpstreamError("remote_reset", describe(e));
+  }
+}
+
+/** A response whose body arrived whole with its head: `body` streams {@linkcode bodyBytes}, made on demand. */
+class BufferedResponse implements UpstreamResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly bodyBytes: Uint8Array;
+  #body: ReadableStream<Uint8Array> | null = null;
+
+  constructor(status: number, headers: Headers, bytes: Uint8Array) {
+    this.status = status;
+    this.headers = headers;
+    this.bodyBytes = bytes;
+  }
+
+  get body(): ReadableStream<Uint8Array> {
+    if (this.#body === null) {
+      const bytes = this.bodyBytes;
+      this.#body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(bytes);
+          controller.close();
+        },
+      });
+    }
+    return this.#body;
+  }
+
+  whenDone(callback: () => void): void {
+    callback();
   }
 }
 
