@@ -5,7 +5,13 @@
  * @module
  */
 import type { Cluster, Endpoint } from "../compile/types.ts";
-import { CircuitBreaker, resolveThresholds, UNLIMITED } from "../upstream/circuit_breaker.ts";
+import {
+  CircuitBreaker,
+  type ConnectionPoolConfig,
+  resolveConnectionPool,
+  resolveThresholds,
+  UNLIMITED,
+} from "../upstream/circuit_breaker.ts";
 import { createLoadBalancer, lbPolicyOf, type LoadBalancer } from "../upstream/load_balancer/mod.ts";
 import { ActiveRequests } from "../upstream/load_balancer/types.ts";
 import { createOutlierDetector, type OutlierDetector } from "../upstream/outlier_detector.ts";
@@ -23,14 +29,17 @@ export class ClusterState {
   readonly cluster: Cluster;
   readonly breaker: CircuitBreaker;
   readonly outlier?: OutlierDetector;
+  /** Connection settings (connect timeout, requests per connection, idle timeout). */
+  readonly pool: ConnectionPoolConfig;
   readonly #unlimited: boolean;
   readonly #active = new ActiveRequests();
   #balancer?: { endpoints: readonly Endpoint[]; lb: LoadBalancer };
   readonly #waiting: ((slot: Slot | undefined) => void)[] = [];
 
-  constructor(cluster: Cluster) {
+  constructor(cluster: Cluster, meshConnectTimeout?: string) {
     this.cluster = cluster;
     const policy = cluster.trafficPolicy;
+    this.pool = resolveConnectionPool(policy?.connectionPool, meshConnectTimeout);
     this.breaker = new CircuitBreaker(resolveThresholds(policy?.connectionPool));
     const t = this.breaker.thresholds;
     this.#unlimited = t.connections === UNLIMITED && t.pendingRequests === UNLIMITED &&
@@ -102,8 +111,8 @@ export class ClusterStates {
   #byCluster = new WeakMap<Cluster, ClusterState>();
   #byName = new Map<string, { fingerprint: string; state: ClusterState }>();
 
-  /** The state of `cluster`. */
-  get(cluster: Cluster): ClusterState {
+  /** The state of `cluster` (`meshConnectTimeout` is `meshConfig.connectTimeout`). */
+  get(cluster: Cluster, meshConnectTimeout?: string): ClusterState {
     const hit = this.#byCluster.get(cluster);
     if (hit) return hit;
     const fingerprint = JSON.stringify([
@@ -112,7 +121,9 @@ export class ClusterStates {
       cluster.resolution,
     ]);
     const known = this.#byName.get(cluster.name);
-    const state = known?.fingerprint === fingerprint ? known.state : new ClusterState(cluster);
+    const state = known?.fingerprint === fingerprint
+      ? known.state
+      : new ClusterState(cluster, meshConnectTimeout);
     this.#byName.set(cluster.name, { fingerprint, state });
     this.#byCluster.set(cluster, state);
     return state;

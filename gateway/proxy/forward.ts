@@ -114,6 +114,8 @@ export async function forward(
       headers.set("content-length", String(body.length));
     } else policy = NO_RETRIES; // too large (or unknown) to replay: one attempt, streamed
   }
+  // One request per connection (`maxRequestsPerConnection: 1`) disables upstream keep-alive.
+  if (ctx.state.pool.maxRequestsPerConnection === 1) headers.set("connection", "close");
   const retry = new RetryState(policy, { breaker: ctx.state.breaker });
   const tried = new Set<Endpoint>();
   const outlier = ctx.state.outlier;
@@ -157,6 +159,7 @@ export async function forward(
         body ?? source,
         life,
         policy,
+        ctx.state.pool.connectTimeoutMs,
       );
       balancer.onRequestEnd(endpoint);
       const outcome = result.outcome;
@@ -241,6 +244,7 @@ async function attemptOnce(
   body: Uint8Array | ReadableStream<Uint8Array> | null,
   life: RequestLifetime,
   policy: RetryPolicy,
+  connectTimeoutMs: number,
 ): Promise<Attempt> {
   // Without a per-try timeout the attempt ends only with the request, so it takes the lifetime's signal as is;
   // once an attempt is over its exchange no longer listens, so nothing needs unlinking.
@@ -266,6 +270,7 @@ async function attemptOnce(
       method,
       path,
       headers,
+      connectTimeoutMs,
       body: body instanceof Uint8Array ? new Blob([body as Uint8Array<ArrayBuffer>]).stream() : body,
       signal,
     });

@@ -119,7 +119,7 @@ export function createHttpHandler(options: HandlerOptions): Deno.ServeHandler<De
           trustProxies: trustedHops > 0,
         },
       };
-      const state = options.clusters.get(cluster);
+      const state = options.clusters.get(cluster, snapshot.mesh.connectTimeout);
       if (isWebSocketUpgrade(req)) {
         const endpoint = state.balancer(endpoints).choose();
         if (!endpoint) return decorate(localReply(503, "no healthy upstream"), route);
@@ -148,7 +148,7 @@ export function createHttpHandler(options: HandlerOptions): Deno.ServeHandler<De
         const endpoints = cluster ? options.endpoints.resolve(cluster) : [];
         void Promise.resolve(endpoints).then((list) => {
           const endpoint = cluster && list.length > 0
-            ? options.clusters.get(cluster).balancer(list).choose()
+            ? options.clusters.get(cluster, snapshot.mesh.connectTimeout).balancer(list).choose()
             : undefined;
           if (!endpoint) {
             void tee.mirrors[i]?.cancel();

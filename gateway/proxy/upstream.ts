@@ -14,6 +14,8 @@ export interface UpstreamRequest {
   readonly path: string;
   readonly headers: Headers;
   readonly body: ReadableStream<Uint8Array> | null;
+  /** Connect timeout for a new connection (DestinationRule `tcp.connectTimeout`, mesh `connectTimeout`). */
+  readonly connectTimeoutMs?: number;
   /** Aborts the upstream request (client gone, timeout). */
   readonly signal?: AbortSignal;
 }

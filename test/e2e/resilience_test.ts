@@ -196,3 +196,19 @@ Deno.test("consistent hash on a header: the same user always reaches the same en
     for (const u of ups) await u.close();
   }
 });
+
+Deno.test("maxRequestsPerConnection: 1 turns upstream keep-alive off", async () => {
+  const up = startUpstream("up");
+  const { gw, base } = await gateway(
+    [up.port],
+    "",
+    "  trafficPolicy:\n    connectionPool: {http: {maxRequestsPerConnection: 1}, tcp: {connectTimeout: 2s}}",
+  );
+  try {
+    for (let i = 0; i < 3; i++) assert.equal((await fetchText(`${base}/`)).body, "up");
+    assert.deepEqual(up.requests.map((r) => r.headers.get("connection")), ["close", "close", "close"]);
+  } finally {
+    await gw.close();
+    await up.close();
+  }
+});

@@ -67,10 +67,11 @@ export class Http1Client implements ExchangeHost {
     const signal = req.signal;
     const controller = new AbortController();
     let timedOut = false;
+    const timeoutMs = req.connectTimeoutMs ?? this.#connectTimeoutMs;
     const timer = setTimeout(() => {
       timedOut = true;
       controller.abort();
-    }, this.#connectTimeoutMs);
+    }, timeoutMs);
     const onAbort = () => controller.abort();
     signal?.addEventListener("abort", onAbort);
     try {
@@ -81,7 +82,7 @@ export class Http1Client implements ExchangeHost {
     } catch (e) {
       if (signal?.aborted) throw new UpstreamError("local_reset", "request aborted while connecting");
       if (timedOut) {
-        throw new UpstreamError("connection_failure", `connect timeout after ${this.#connectTimeoutMs} ms`);
+        throw new UpstreamError("connection_failure", `connect timeout after ${timeoutMs} ms`);
       }
       throw new UpstreamError("connection_failure", e instanceof Error ? e.message : String(e));
     } finally {
