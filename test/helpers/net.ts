@@ -16,7 +16,10 @@ export interface TestUpstream {
   readonly port: number;
   /** Requests received, in order. */
   readonly requests: { method: string; path: string; headers: Headers }[];
+  /** Graceful stop: in-flight requests finish. */
   close(): Promise<void>;
+  /** Abrupt stop: the listener and every open connection are closed at once. */
+  kill(): Promise<void>;
 }
 
 /** Starts an upstream on 127.0.0.1 answering with `name` (or a custom handler). */
@@ -25,17 +28,25 @@ export function startUpstream(
   handler?: (req: Request) => Response | Promise<Response>,
 ): TestUpstream {
   const requests: TestUpstream["requests"] = [];
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
-    const url = new URL(req.url);
-    requests.push({ method: req.method, path: url.pathname + url.search, headers: req.headers });
-    if (handler) return await handler(req);
-    await req.body?.cancel();
-    return new Response(name, { headers: { "x-upstream": name } });
-  });
+  const abort = new AbortController();
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, signal: abort.signal, onListen: () => {} },
+    async (req) => {
+      const url = new URL(req.url);
+      requests.push({ method: req.method, path: url.pathname + url.search, headers: req.headers });
+      if (handler) return await handler(req);
+      await req.body?.cancel();
+      return new Response(name, { headers: { "x-upstream": name } });
+    },
+  );
   return {
     port: server.addr.port,
     requests,
     close: () => server.shutdown(),
+    kill: () => {
+      abort.abort();
+      return server.finished;
+    },
   };
 }
 
