@@ -2,54 +2,22 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import http from "node:http";
 import { DEFAULT_MESH_CONFIG, type MeshConfig } from "../../gateway/config/mesh/mod.ts";
-import { startTestGateway, type TestGateway } from "../helpers/gateway.ts";
+import { gatewayWithRoutes, serveConfig, staticService, type TestGateway } from "../helpers/gateway.ts";
 import { fetchText, freePort, startUpstream, type TestUpstream } from "../helpers/net.ts";
 
 /** A gateway on `port` with the given VirtualService http rules, routing to service `app` → `upstream`. */
-async function gatewayWith(
+function gatewayWith(
   port: number,
   http: string,
   upstreamPort: number,
   mesh?: MeshConfig,
   extra = "",
 ): Promise<TestGateway> {
-  const text = `apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: ${port}, name: http, protocol: HTTP}
-    hosts: ["*"]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: app, namespace: default}
-spec:
-  hosts: ["*"]
-  gateways: [istio-system/gw]
-  http:
-${http}
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: app, namespace: default}
-spec:
-  hosts: [app.default.svc.cluster.local]
-  resolution: STATIC
-  ports: [{number: 80, name: http, protocol: HTTP, targetPort: ${upstreamPort}}]
-  endpoints: [{address: 127.0.0.1, labels: {version: v1}}]
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: down, namespace: default}
-spec:
-  hosts: [down.default.svc.cluster.local]
-  resolution: STATIC
-  ports: [{number: 80, name: http, protocol: HTTP, targetPort: ${freePort()}}]
-  endpoints: [{address: 127.0.0.1}]
----
-apiVersion: networking.istio.io/v1
+  return serveConfig(
+    gatewayWithRoutes(port, http) +
+      staticService("app", [{ port: upstreamPort, labels: { version: "v1" } }]) +
+      staticService("down", [freePort()]) +
+      `apiVersion: networking.istio.io/v1
 kind: ServiceEntry
 metadata: {name: empty, namespace: default}
 spec:
@@ -64,12 +32,9 @@ metadata: {name: app, namespace: default}
 spec:
   host: app
   subsets: [{name: v1, labels: {version: v1}}, {name: v9, labels: {version: v9}}]
-${extra}`;
-  const dir = await Deno.makeTempDir();
-  await Deno.writeTextFile(`${dir}/config.yaml`, text);
-  const gw = await startTestGateway({ kind: "paths", paths: [dir] }, { mesh, watch: false });
-  assert.deepEqual(gw.config.status?.errors, []);
-  return gw;
+${extra}`,
+    { mesh },
+  );
 }
 
 async function withGateway(
@@ -277,16 +242,7 @@ Deno.test("weighted split: 90/10 across subsets is accurate over 2000 requests",
       weight: 90
     - destination: {host: other}
       weight: 10`;
-  const extra = `---
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: other, namespace: default}
-spec:
-  hosts: [other.default.svc.cluster.local]
-  resolution: STATIC
-  ports: [{number: 80, name: http, protocol: HTTP, targetPort: ${b.port}}]
-  endpoints: [{address: 127.0.0.1}]
-`;
+  const extra = `---\n${staticService("other", [b.port])}`;
   const gw = await gatewayWith(port, http, a.port, undefined, extra);
   try {
     const counts: Record<string, number> = { A: 0, B: 0 };

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { startTestGateway, type TestGateway } from "../helpers/gateway.ts";
+import { gatewayWithRoutes, serveConfig, staticService, type TestGateway } from "../helpers/gateway.ts";
 import { fetchText, freePort, startUpstream } from "../helpers/net.ts";
 
 /** A gateway routing `/` to service `app` whose endpoints are `ports`, with extra VS rule fields and DR policy. */
@@ -9,37 +9,10 @@ async function gateway(
   trafficPolicy = "",
 ): Promise<{ gw: TestGateway; base: string }> {
   const port = freePort();
-  const dir = await Deno.makeTempDir();
-  await Deno.writeTextFile(
-    `${dir}/config.yaml`,
-    `apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  servers: [{port: {number: ${port}, name: http, protocol: HTTP}, hosts: ["*"]}]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: app, namespace: default}
-spec:
-  hosts: ["*"]
-  gateways: [istio-system/gw]
-  http:
-  - route: [{destination: {host: app, port: {number: 80}}}]
-${ruleExtra}
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: app, namespace: default}
-spec:
-  hosts: [app.default.svc.cluster.local]
-  resolution: STATIC
-  ports: [{number: 80, name: http, protocol: HTTP}]
-  endpoints:
-${ports.map((p) => `  - {address: 127.0.0.1, ports: {http: ${p}}}`).join("\n")}
----
-apiVersion: networking.istio.io/v1
+  const gw = await serveConfig(
+    gatewayWithRoutes(port, `  - route: [{destination: {host: app, port: {number: 80}}}]\n${ruleExtra}`) +
+      staticService("app", ports) +
+      `apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata: {name: app, namespace: default}
 spec:
@@ -47,8 +20,6 @@ spec:
 ${trafficPolicy}
 `,
   );
-  const gw = await startTestGateway({ kind: "paths", paths: [dir] }, { watch: false });
-  assert.deepEqual(gw.config.status?.errors, []);
   return { gw, base: `http://127.0.0.1:${port}` };
 }
 

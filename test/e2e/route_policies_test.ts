@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { startTestGateway, type TestGateway } from "../helpers/gateway.ts";
+import { gatewayWithRoutes, serveConfig, staticService, type TestGateway } from "../helpers/gateway.ts";
 import { eventually, fetchText, freePort, startUpstream, type TestUpstream } from "../helpers/net.ts";
 
 /** A gateway whose VirtualService has `http` rules, with services v1 and v2 (each one upstream) and `down`. */
@@ -9,40 +9,10 @@ async function gateway(
   const v1 = startUpstream("v1");
   const v2 = startUpstream("v2");
   const port = freePort();
-  const dir = await Deno.makeTempDir();
-  const service = (name: string, targetPort: number) =>
-    `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: ${name}, namespace: default}
-spec:
-  hosts: [${name}.default.svc.cluster.local]
-  resolution: STATIC
-  ports: [{number: 80, name: http, protocol: HTTP, targetPort: ${targetPort}}]
-  endpoints: [{address: 127.0.0.1}]
----
-`;
-  await Deno.writeTextFile(
-    `${dir}/config.yaml`,
-    `apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  servers: [{port: {number: ${port}, name: http, protocol: HTTP}, hosts: ["*"]}]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: app, namespace: default}
-spec:
-  hosts: ["*"]
-  gateways: [istio-system/gw]
-  http:
-${http}
----
-${service("v1", v1.port)}${service("v2", v2.port)}${service("down", freePort())}`,
+  const gw = await serveConfig(
+    gatewayWithRoutes(port, http) + staticService("v1", [v1.port]) + staticService("v2", [v2.port]) +
+      staticService("down", [freePort()]),
   );
-  const gw = await startTestGateway({ kind: "paths", paths: [dir] }, { watch: false });
-  assert.deepEqual(gw.config.status?.errors, []);
   return { gw, base: `http://127.0.0.1:${port}`, v1, v2 };
 }
 

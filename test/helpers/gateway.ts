@@ -47,8 +47,8 @@ export async function writeAtomically(path: string, text: string): Promise<void>
   await Deno.rename(tmp, path);
 }
 
-/** A Gateway + VirtualService + ServiceEntry routing everything on `port` to 127.0.0.1:`upstreamPort`. */
-export function simpleConfig(port: number, upstreamPort: number, extra = ""): string {
+/** A Gateway on `port` (hosts `*`) and VirtualService `default/app` bound to it with `http` rules (YAML). */
+export function gatewayWithRoutes(port: number, http: string): string {
   return `apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata: {name: gw, namespace: istio-system}
@@ -65,16 +65,51 @@ spec:
   hosts: ["*"]
   gateways: [istio-system/gw]
   http:
-  - route:
-    - destination: {host: app, port: {number: 80}}
+${http}
 ---
-apiVersion: networking.istio.io/v1
+`;
+}
+
+/** An endpoint of a test service: a port on 127.0.0.1, with labels. */
+export type TestEndpoint = number | {
+  readonly port: number;
+  readonly labels: Readonly<Record<string, string>>;
+};
+
+/** A STATIC ServiceEntry `default/<name>` (port 80) whose endpoints are ports on 127.0.0.1. */
+export function staticService(name: string, endpoints: readonly TestEndpoint[]): string {
+  const lines = endpoints.map((e) => {
+    const { port, labels } = typeof e === "number" ? { port: e, labels: {} } : e;
+    return `  - {address: 127.0.0.1, ports: {http: ${port}}, labels: ${JSON.stringify(labels)}}`;
+  });
+  return `apiVersion: networking.istio.io/v1
 kind: ServiceEntry
-metadata: {name: app, namespace: default}
+metadata: {name: ${name}, namespace: default}
 spec:
-  hosts: [app.default.svc.cluster.local]
+  hosts: [${name}.default.svc.cluster.local]
   resolution: STATIC
-  ports: [{number: 80, name: http, protocol: HTTP, targetPort: ${upstreamPort}}]
-  endpoints: [{address: 127.0.0.1}]
-${extra}`;
+  ports: [{number: 80, name: http, protocol: HTTP}]
+  endpoints:
+${lines.join("\n")}
+---
+`;
+}
+
+/** Writes `text` to a temp folder and starts a gateway on it (no file watch); the config must load cleanly. */
+export async function serveConfig(text: string, options: TestGatewayOptions = {}): Promise<TestGateway> {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/config.yaml`, text);
+  const gw = await startTestGateway({ kind: "paths", paths: [dir] }, { watch: false, ...options });
+  const errors = gw.config.status?.errors ?? [];
+  if (errors.length > 0) {
+    await gw.close();
+    throw new Error(`test config has errors:\n${errors.join("\n")}`);
+  }
+  return gw;
+}
+
+/** A Gateway + VirtualService + ServiceEntry routing everything on `port` to 127.0.0.1:`upstreamPort`. */
+export function simpleConfig(port: number, upstreamPort: number, extra = ""): string {
+  return gatewayWithRoutes(port, "  - route:\n    - destination: {host: app, port: {number: 80}}") +
+    staticService("app", [upstreamPort]) + extra;
 }
