@@ -6,7 +6,7 @@
  */
 import type { Cluster, Endpoint, RouteEntry, WeightedCluster } from "../compile/types.ts";
 import type { MeshConfig } from "../config/mesh/mod.ts";
-import { OVERFLOW_RESPONSE } from "../upstream/circuit_breaker.ts";
+import { type ConnectionPoolConfig, OVERFLOW_RESPONSE } from "../upstream/circuit_breaker.ts";
 import { hashKeyFor } from "../upstream/load_balancer/hash_key.ts";
 import {
   type AttemptOutcome,
@@ -159,7 +159,7 @@ export async function forward(
         body ?? source,
         life,
         policy,
-        ctx.state.pool.connectTimeoutMs,
+        ctx.state.pool,
       );
       balancer.onRequestEnd(endpoint);
       const outcome = result.outcome;
@@ -244,7 +244,7 @@ async function attemptOnce(
   body: Uint8Array | ReadableStream<Uint8Array> | null,
   life: RequestLifetime,
   policy: RetryPolicy,
-  connectTimeoutMs: number,
+  pool: Pick<ConnectionPoolConfig, "connectTimeoutMs" | "idleTimeoutMs">,
 ): Promise<Attempt> {
   // Without a per-try timeout the attempt ends only with the request, so it takes the lifetime's signal as is;
   // once an attempt is over its exchange no longer listens, so nothing needs unlinking.
@@ -270,7 +270,8 @@ async function attemptOnce(
       method,
       path,
       headers,
-      connectTimeoutMs,
+      connectTimeoutMs: pool.connectTimeoutMs,
+      idleTimeoutMs: pool.idleTimeoutMs,
       body: body instanceof Uint8Array ? new Blob([body as Uint8Array<ArrayBuffer>]).stream() : body,
       signal,
     });

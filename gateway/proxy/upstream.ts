@@ -16,6 +16,8 @@ export interface UpstreamRequest {
   readonly body: ReadableStream<Uint8Array> | null;
   /** Connect timeout for a new connection (DestinationRule `tcp.connectTimeout`, mesh `connectTimeout`). */
   readonly connectTimeoutMs?: number;
+  /** How long the connection may stay idle in the pool afterwards (DestinationRule `idleTimeout`). */
+  readonly idleTimeoutMs?: number;
   /** Aborts the upstream request (client gone, timeout). */
   readonly signal?: AbortSignal;
 }

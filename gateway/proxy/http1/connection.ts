@@ -46,6 +46,8 @@ export class Http1Connection {
   exchanges = 0;
   /** When it went idle (`Date.now()`), while in the pool. */
   idleSince = 0;
+  /** How long this connection may stay parked; undefined: the pool's default. */
+  idleTimeoutMs: number | undefined = undefined;
   /** Sitting in the pool. */
   idle = false;
   /** Closed, never to be used again. */

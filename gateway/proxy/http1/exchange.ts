@@ -418,6 +418,7 @@ export class Exchange implements RequestFraming, UnderlyingDefaultSource<Uint8Ar
       conn.start === conn.end &&
       !conn.closed
     ) {
+      conn.idleTimeoutMs = this.#req.idleTimeoutMs;
       this.#host.pool.put(conn);
     } else {
       // A response that completes before its request (RFC 9112 §9.6): stop sending and close.

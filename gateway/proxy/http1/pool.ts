@@ -27,6 +27,8 @@ export class ConnectionPool implements IdleOwner {
   readonly #idle = new Map<string, Http1Connection[]>();
   #count = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
+  /** The sweep interval of the running sweeper. */
+  #every = Infinity;
 
   /** Creates an empty pool. */
   constructor(options: PoolOptions = {}) {
@@ -68,7 +70,8 @@ export class ConnectionPool implements IdleOwner {
     conn.park(this, Date.now());
     list.push(conn);
     this.#count++;
-    if (this.#timer === undefined) this.#startSweeper();
+    const every = sweepInterval(conn.idleTimeoutMs ?? this.#idleTimeoutMs);
+    if (this.#timer === undefined || every < this.#every) this.#startSweeper(every);
   }
 
   /** Drops a parked connection that the upstream closed. */
@@ -92,8 +95,9 @@ export class ConnectionPool implements IdleOwner {
     this.#stopSweeper();
   }
 
-  #startSweeper(): void {
-    const every = Math.max(10, Math.min(1000, this.#idleTimeoutMs / 4));
+  #startSweeper(every: number): void {
+    this.#stopSweeper();
+    this.#every = every;
     const timer = setInterval(() => this.#sweep(), every);
     Deno.unrefTimer(timer);
     this.#timer = timer;
@@ -102,14 +106,18 @@ export class ConnectionPool implements IdleOwner {
   #stopSweeper(): void {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
+    this.#every = Infinity;
   }
 
   #sweep(): void {
-    const oldest = Date.now() - this.#idleTimeoutMs;
+    const now = Date.now();
     for (const [key, list] of this.#idle) {
-      // Parked in order, so the stale ones are at the bottom of the stack.
+      // Parked in order, so the stale ones are at the bottom of the stack (an endpoint's connections normally
+      // share one idle timeout: the cluster's).
       let n = 0;
-      while (n < list.length && list[n].idleSince <= oldest) list[n++].close();
+      while (n < list.length && list[n].idleSince + (list[n].idleTimeoutMs ?? this.#idleTimeoutMs) <= now) {
+        list[n++].close();
+      }
       if (n > 0) {
         list.splice(0, n);
         this.#count -= n;
@@ -118,4 +126,9 @@ export class ConnectionPool implements IdleOwner {
     }
     if (this.#count === 0) this.#stopSweeper();
   }
+}
+
+/** How often to look for connections idle longer than `timeoutMs`. */
+function sweepInterval(timeoutMs: number): number {
+  return Math.max(10, Math.min(1000, timeoutMs / 4));
 }

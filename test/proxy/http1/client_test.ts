@@ -454,3 +454,25 @@ function dechunk(wire: string): string {
     i = eol + 2 + size + 2;
   }
 }
+
+Deno.test("Http1Client closes a pooled connection after the request's idle timeout", async () => {
+  const server = rawServer(async (conn, i) => {
+    for (;;) {
+      if ((await conn.readHead()) === null) return;
+      await conn.write(`HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nc${i}`);
+    }
+  });
+  const client = new Http1Client();
+  try {
+    assert.equal(await text((await client.send(get(server.port, "/", { idleTimeoutMs: 100 }))).body), "c0");
+    assert.equal(await text((await client.send(get(server.port, "/", { idleTimeoutMs: 100 }))).body), "c0");
+    assert.equal(server.connections(), 1, "reused while fresh");
+    await settle(300);
+    assert.equal(client.pool.idleCount, 0, "closed after 100 ms idle");
+    assert.equal(await text((await client.send(get(server.port))).body), "c1");
+    assert.equal(server.connections(), 2);
+  } finally {
+    client.close();
+    await server.close();
+  }
+});
