@@ -13,6 +13,7 @@ import {
   UNLIMITED,
 } from "../upstream/circuit_breaker.ts";
 import { createLoadBalancer, lbPolicyOf, type LoadBalancer } from "../upstream/load_balancer/mod.ts";
+import { endpointKey } from "../upstream/load_balancer/hash.ts";
 import { ActiveRequests } from "../upstream/load_balancer/types.ts";
 import { createOutlierDetector, type OutlierDetector } from "../upstream/outlier_detector.ts";
 
@@ -35,9 +36,12 @@ export class ClusterState {
   readonly #active = new ActiveRequests();
   #balancer?: { endpoints: readonly Endpoint[]; lb: LoadBalancer };
   readonly #waiting: ((slot: Slot | undefined) => void)[] = [];
+  /** When each endpoint (`address:port`) joined; undefined for those there from the start (no warmup). */
+  readonly #joined: Map<string, number | undefined>;
 
-  constructor(cluster: Cluster, meshConnectTimeout?: string) {
+  constructor(cluster: Cluster, meshConnectTimeout?: string, joined = new Map<string, number | undefined>()) {
     this.cluster = cluster;
+    this.#joined = joined;
     const policy = cluster.trafficPolicy;
     this.pool = resolveConnectionPool(policy?.connectionPool, meshConnectTimeout);
     this.breaker = new CircuitBreaker(resolveThresholds(policy?.connectionPool));
@@ -56,13 +60,37 @@ export class ClusterState {
   balancer(endpoints: readonly Endpoint[]): LoadBalancer {
     if (this.#balancer?.endpoints !== endpoints) {
       const settings = this.cluster.trafficPolicy?.loadBalancer;
+      const now = Date.now();
+      for (const e of endpoints) {
+        const key = endpointKey(e);
+        if (!this.#joined.has(key)) this.#joined.set(key, this.#balancer === undefined ? undefined : now);
+      }
+      const options = {
+        active: this.#active,
+        endpointAddedAt: (e: Endpoint) => this.#joined.get(endpointKey(e)),
+      };
       const lb = this.passthrough
-        ? createLoadBalancer({ simple: "ROUND_ROBIN" }, endpoints, { active: this.#active })
-        : createLoadBalancer(settings, endpoints, { active: this.#active });
+        ? createLoadBalancer({ simple: "ROUND_ROBIN" }, endpoints, options)
+        : createLoadBalancer(settings, endpoints, options);
       this.#balancer = { endpoints, lb };
       this.outlier?.setEndpoints(endpoints);
     }
     return this.#balancer.lb;
+  }
+
+  /** True when the endpoint `address:port` belongs (or belonged) to this cluster. */
+  hasEndpoint(key: string): boolean {
+    return this.#joined.has(key) || this.cluster.endpoints.some((e) => endpointKey(e) === key);
+  }
+
+  /** The join time of the endpoint `address:port`. */
+  joinedAtKey(key: string): number | undefined {
+    return this.#joined.get(key);
+  }
+
+  /** When `endpoint` joined the cluster (for warmup); undefined when it was there from the start. */
+  joinedAt(endpoint: Endpoint): number | undefined {
+    return this.#joined.get(endpointKey(endpoint));
   }
 
   /**
@@ -119,11 +147,24 @@ export class ClusterStates {
       cluster.trafficPolicy ?? null,
       cluster.endpoints,
       cluster.resolution,
+      meshConnectTimeout ?? null,
     ]);
     const known = this.#byName.get(cluster.name);
-    const state = known?.fingerprint === fingerprint
-      ? known.state
-      : new ClusterState(cluster, meshConnectTimeout);
+    let state: ClusterState;
+    if (known?.fingerprint === fingerprint) {
+      state = known.state;
+    } else {
+      // A changed cluster keeps its endpoints' join times; endpoints new to it start warming up.
+      const joined = new Map<string, number | undefined>();
+      if (known) {
+        const now = Date.now();
+        for (const e of cluster.endpoints) {
+          const key = endpointKey(e);
+          joined.set(key, known.state.hasEndpoint(key) ? known.state.joinedAtKey(key) : now);
+        }
+      }
+      state = new ClusterState(cluster, meshConnectTimeout, joined);
+    }
     this.#byName.set(cluster.name, { fingerprint, state });
     this.#byCluster.set(cluster, state);
     return state;
