@@ -18,7 +18,7 @@ import {
 } from "../upstream/retry_policy.ts";
 import { type ClusterState, FREE_SLOT, type Slot } from "./cluster_state.ts";
 import { applyEdgeRequestHeaders, copyHeaders, type EdgeContext, stripHopByHop } from "./headers.ts";
-import { localReply, upstreamResetBody } from "./local_reply.ts";
+import { localReply, noHealthyUpstream, upstreamResetBody } from "./local_reply.ts";
 import { rewritePath } from "./rewrite.ts";
 import { applyHeaderOperations } from "./route_actions.ts";
 import { type SendUpstream, UpstreamError, type UpstreamResponse } from "./upstream.ts";
@@ -59,18 +59,16 @@ const DISCONNECT_WATCH_MS = 50;
 /** Request bodies up to this size are buffered so that a retry can send them again (Envoy's buffer limit). */
 const RETRY_BUFFER_LIMIT = 64 * 1024;
 
-const POLICIES = new WeakMap<RouteEntry, RetryPolicy>();
+/** Resolved policies per route: without and with consistent hashing at the destination (it changes the host predicate). */
+const POLICIES = new WeakMap<RouteEntry, [RetryPolicy | undefined, RetryPolicy | undefined]>();
 
 /** The retry policy of a route: its `retries`, else the mesh default (Istio's when unset). */
 export function retryPolicyFor(route: RouteEntry, mesh: MeshConfig, cluster?: Cluster): RetryPolicy {
-  let policy = POLICIES.get(route);
-  if (!policy) {
-    policy = resolveRetryPolicy(route.retries, mesh.defaultHttpRetryPolicy, {
-      consistentHash: cluster?.trafficPolicy?.loadBalancer?.consistentHash !== undefined,
-    });
-    POLICIES.set(route, policy);
-  }
-  return policy;
+  const consistentHash = cluster?.trafficPolicy?.loadBalancer?.consistentHash !== undefined;
+  let cached = POLICIES.get(route);
+  if (!cached) POLICIES.set(route, cached = [undefined, undefined]);
+  const i = consistentHash ? 1 : 0;
+  return cached[i] ??= resolveRetryPolicy(route.retries, mesh.defaultHttpRetryPolicy, { consistentHash });
 }
 
 /** The upstream request's headers and path (with query) for a routed request. */
@@ -138,7 +136,7 @@ export async function forward(
       const avoid = tried.size === 0 ? ejected : new Set([...(ejected ?? []), ...tried]);
       // Hosts already tried are avoided while others remain (Envoy's previous_hosts predicate), then reused.
       const endpoint = balancer.choose(lbContext, avoid) ?? balancer.choose(lbContext, ejected);
-      if (!endpoint) return { response: localReply(503, "no healthy upstream"), flags: "UH" };
+      if (!endpoint) return { response: noHealthyUpstream(), flags: "UH" };
       const admitted = ctx.state.admit();
       const slot = admitted instanceof Promise ? await admitted : admitted;
       if (!slot) {

@@ -8,7 +8,7 @@ import { clientAddresses } from "./client_address.ts";
 import type { ClusterStates } from "./cluster_state.ts";
 import type { EndpointResolver } from "./endpoints.ts";
 import { type Downstream, forward, upstreamRequest } from "./forward.ts";
-import { localReply } from "./local_reply.ts";
+import { localReply, noHealthyUpstream } from "./local_reply.ts";
 import { applyHeaderOperations, redirectLocation } from "./route_actions.ts";
 import { sendUpstreamAuto } from "./upstream_client.ts";
 import { corsRuntime } from "../policy/cors.ts";
@@ -29,6 +29,21 @@ export interface HandlerOptions {
   readonly clusters: ClusterStates;
   /** The upstream client. @default sendUpstreamAuto */
   readonly send?: SendUpstream;
+}
+
+/** What a request carries from routing to its action. */
+interface RouteRequest {
+  readonly req: Request;
+  readonly info: Deno.ServeHandlerInfo<Deno.NetAddr>;
+  readonly snapshot: Snapshot;
+  readonly options: HandlerOptions;
+  readonly send: SendUpstream;
+  readonly startedAt: number;
+  readonly authority: string;
+  readonly fullPath: string;
+  readonly path: string;
+  readonly query: string;
+  readonly scheme: string;
 }
 
 /** Creates the `Deno.serve` handler for one listener. */
@@ -75,92 +90,108 @@ export function createHttpHandler(options: HandlerOptions): Deno.ServeHandler<De
       const preflight = cors.preflight(req);
       if (preflight) return decorate(preflight, route);
     }
-    const res = await serveAction(route);
+    const rr: RouteRequest = {
+      req,
+      info,
+      snapshot,
+      options,
+      send,
+      startedAt,
+      authority,
+      fullPath,
+      path,
+      query,
+      scheme,
+    };
+    const res = await serveAction(rr, route);
     if (cors) cors.decorate(req.headers.get("origin"), res.headers);
     return res;
-
-    async function serveAction(route: RouteEntry): Promise<Response> {
-      const action = route.action;
-      if (action.kind === "directResponse") {
-        return decorate(new Response(action.body ?? null, { status: action.status }), route);
-      }
-      if (action.kind === "redirect") {
-        const location = redirectLocation(action.redirect, {
-          scheme,
-          authority,
-          path,
-          query,
-          listenerPort: options.port,
-        });
-        return decorate(new Response(null, { status: action.status, headers: { location } }), route);
-      }
-      const chosen = pickWeighted(action.clusters, action.totalWeight);
-      const cluster = chosen ? snapshot.clusters.get(chosen.cluster) : undefined;
-      if (!chosen || !cluster) return decorate(localReply(503), route);
-      const resolved = options.endpoints.resolve(cluster);
-      const endpoints = resolved instanceof Promise ? await resolved : resolved;
-      if (endpoints.length === 0) return decorate(localReply(503, "no healthy upstream"), route);
-
-      const trustedHops = snapshot.mesh.defaultConfig.gatewayTopology.numTrustedProxies;
-      const down: Downstream = {
-        request: req,
-        authority,
-        fullPath,
-        path,
-        query,
-        startedAt,
-        edge: {
-          addresses: clientAddresses(
-            info.remoteAddr.hostname,
-            req.headers.get("x-forwarded-for"),
-            trustedHops,
-          ),
-          scheme,
-          trustProxies: trustedHops > 0,
-        },
-      };
-      const state = options.clusters.get(cluster, snapshot.mesh.connectTimeout);
-      if (isWebSocketUpgrade(req)) {
-        const endpoint = state.balancer(endpoints).choose();
-        if (!endpoint) return decorate(localReply(503, "no healthy upstream"), route);
-        const { headers, path: upstreamPath } = upstreamRequest(down, route, chosen);
-        return await proxyWebSocket(req, endpoint, upstreamPath, headers);
-      }
-      if (route.mirrors.length > 0) startMirrors(down, route, chosen);
-      const { response } = await forward(down, route, chosen, {
-        send,
-        state,
-        endpoints,
-        mesh: snapshot.mesh,
-      });
-      return decorate(response, route);
-    }
-
-    /** Fire-and-forget copies to the route's mirrors; the primary reads the teed body. */
-    function startMirrors(down: Downstream, route: RouteEntry, chosen: WeightedCluster): void {
-      const planned = planMirrors(route.mirrors);
-      if (planned.length === 0) return;
-      const tee = teeRequestBody(down.request.body, planned.length);
-      down.body = tee.primary;
-      const { headers, path: upstreamPath } = upstreamRequest(down, route, chosen);
-      planned.forEach((mirror, i) => {
-        const cluster = snapshot.clusters.get(mirror.cluster);
-        const endpoints = cluster ? options.endpoints.resolve(cluster) : [];
-        void Promise.resolve(endpoints).then((list) => {
-          const endpoint = cluster && list.length > 0
-            ? options.clusters.get(cluster, snapshot.mesh.connectTimeout).balancer(list).choose()
-            : undefined;
-          if (!endpoint) {
-            void tee.mirrors[i]?.cancel();
-            return;
-          }
-          return mirrorRequest(send, endpoint, down.request.method, upstreamPath, headers, tee.mirrors[i], {
-            timeoutMs: route.timeoutMs,
-          });
-        });
-      });
-    }
   };
+}
+
+/** The route's action: a direct response, a redirect, or the request forwarded to a weighted cluster. */
+async function serveAction(rr: RouteRequest, route: RouteEntry): Promise<Response> {
+  const { req, snapshot, options } = rr;
+  const action = route.action;
+  if (action.kind === "directResponse") {
+    return decorate(new Response(action.body ?? null, { status: action.status }), route);
+  }
+  if (action.kind === "redirect") {
+    const location = redirectLocation(action.redirect, {
+      scheme: rr.scheme,
+      authority: rr.authority,
+      path: rr.path,
+      query: rr.query,
+      listenerPort: options.port,
+    });
+    return decorate(new Response(null, { status: action.status, headers: { location } }), route);
+  }
+  const chosen = pickWeighted(action.clusters, action.totalWeight);
+  const cluster = chosen ? snapshot.clusters.get(chosen.cluster) : undefined;
+  if (!chosen || !cluster) return decorate(localReply(503), route);
+  const resolved = options.endpoints.resolve(cluster);
+  const endpoints = resolved instanceof Promise ? await resolved : resolved;
+  if (endpoints.length === 0) return decorate(noHealthyUpstream(), route);
+
+  const trustedHops = snapshot.mesh.defaultConfig.gatewayTopology.numTrustedProxies;
+  const down: Downstream = {
+    request: req,
+    authority: rr.authority,
+    fullPath: rr.fullPath,
+    path: rr.path,
+    query: rr.query,
+    startedAt: rr.startedAt,
+    edge: {
+      addresses: clientAddresses(
+        rr.info.remoteAddr.hostname,
+        req.headers.get("x-forwarded-for"),
+        trustedHops,
+      ),
+      scheme: rr.scheme,
+      trustProxies: trustedHops > 0,
+    },
+  };
+  const state = options.clusters.get(cluster, snapshot.mesh.connectTimeout);
+  if (isWebSocketUpgrade(req)) {
+    const endpoint = state.balancer(endpoints).choose();
+    if (!endpoint) return decorate(noHealthyUpstream(), route);
+    const { headers, path: upstreamPath } = upstreamRequest(down, route, chosen);
+    return await proxyWebSocket(req, endpoint, upstreamPath, headers);
+  }
+  if (route.mirrors.length > 0) startMirrors(rr, down, route, chosen);
+  const { response } = await forward(down, route, chosen, {
+    send: rr.send,
+    state,
+    endpoints,
+    mesh: snapshot.mesh,
+  });
+  return decorate(response, route);
+}
+
+/** Fire-and-forget copies to the route's mirrors; the primary reads the teed body. */
+function startMirrors(rr: RouteRequest, down: Downstream, route: RouteEntry, chosen: WeightedCluster): void {
+  const { snapshot, options } = rr;
+  const planned = planMirrors(route.mirrors);
+  if (planned.length === 0) return;
+  const tee = teeRequestBody(down.request.body, planned.length);
+  down.body = tee.primary;
+  const { headers, path: upstreamPath } = upstreamRequest(down, route, chosen);
+  planned.forEach((mirror, i) => {
+    const cluster = snapshot.clusters.get(mirror.cluster);
+    const endpoints = cluster ? options.endpoints.resolve(cluster) : [];
+    void Promise.resolve(endpoints).then((list) => {
+      const endpoint = cluster && list.length > 0
+        ? options.clusters.get(cluster, snapshot.mesh.connectTimeout).balancer(list).choose()
+        : undefined;
+      if (!endpoint) {
+        void tee.mirrors[i]?.cancel();
+        return;
+      }
+      return mirrorRequest(rr.send, endpoint, down.request.method, upstreamPath, headers, tee.mirrors[i], {
+        timeoutMs: route.timeoutMs,
+      });
+    });
+  });
 }
 
 /** Route-level response header rules and the gateway's `server` header. */

@@ -1,11 +1,7 @@
 /**
- * Replies the gateway makes itself (no route, no healthy upstream, timeouts ...), with Envoy's bodies and the
- * response flag each one records.
+ * Replies the gateway makes itself (no route, no healthy upstream, timeouts ...), with Envoy's bodies.
  * @module
  */
-
-/** Envoy response flags a request can end with (access-log `%RESPONSE_FLAGS%`). */
-export type ResponseFlag = "NR" | "NC" | "UH" | "UF" | "UT" | "UR" | "UC" | "DC" | "LR" | "URX" | "UPE";
 
 const ENCODER = new TextEncoder();
 
@@ -16,6 +12,11 @@ export function localReply(status: number, body = "", headers: Record<string, st
   if (body !== "") h.set("content-type", "text/plain");
   const noBody = status === 204 || status === 304 || (status >= 100 && status < 200);
   return new Response(noBody ? null : ENCODER.encode(body), { status, headers: h });
+}
+
+/** Envoy's 503 when a cluster has no endpoint to send to (flag UH). */
+export function noHealthyUpstream(): Response {
+  return localReply(503, "no healthy upstream");
 }
 
 /** Envoy's body for a failure before the upstream's response headers, by reset reason (and whether retried). */

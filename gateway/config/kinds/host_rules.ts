@@ -32,12 +32,6 @@ export function wildcardDomainError(domain: string): string | undefined {
   return undefined;
 }
 
-/** The reason an FQDN (no wildcard) is invalid, or undefined when valid. */
-export function fqdnError(domain: string): string | undefined {
-  if (domain.includes("*")) return `domain name "${domain}" invalid (wildcard not allowed)`;
-  return wildcardDomainError(domain);
-}
-
 /** True for an IPv4 or IPv6 address literal. */
 export function isIpAddress(s: string): boolean {
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(s)) return s.split(".").every((p) => Number(p) <= 255);

@@ -12,12 +12,6 @@ export const uint32 = z.number().int("must be an integer").min(0, "must be >= 0"
 /** A signed 32-bit protobuf integer. */
 export const int32 = z.number().int("must be an integer").min(-2147483648).max(2147483647);
 
-/** A TCP/UDP port number, 1..65535. */
-export const portNumber = z.number().int("must be an integer").min(1, "port must be between 1-65535").max(
-  65535,
-  "port must be between 1-65535",
-);
-
 /** A `google.protobuf.Duration` as Kubernetes accepts it: a Go duration string such as `1.5s`, `3m` or `100ms`. */
 export const duration = z.string().refine((s) => parseDuration(s) !== undefined, {
   message: "must be a valid duration, e.g. 1s, 500ms or 1m30s",
@@ -49,14 +43,6 @@ export type StringMatch = z.output<typeof stringMatch>;
 /** `istio.type.v1beta1.WorkloadSelector`. */
 export const workloadSelector = z.strictObject({
   matchLabels: stringMap.optional(),
-});
-
-/** `istio.type.v1beta1.PolicyTargetReference`. */
-export const policyTargetReference = z.strictObject({
-  group: z.string().optional(),
-  kind: z.string(),
-  name: z.string().min(1, "should be at least 1 chars long"),
-  namespace: z.string().optional(),
 });
 
 /** A percentage `{ value: double }` as used by fault injection and mirroring. */
