@@ -2,7 +2,7 @@
  * `deno task bench`: runs every benchmark script in this folder, one after another.
  * @module
  */
-const SCRIPTS = ["config_compile.ts", "upstream_client.ts", "data_path.ts"];
+const SCRIPTS = ["config_compile.ts", "handler.ts", "upstream_client.ts", "data_path.ts"];
 
 for (const script of SCRIPTS) {
   console.log(`== ${script}`);

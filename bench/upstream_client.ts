@@ -11,6 +11,7 @@ import process from "node:process";
 import { Http1Client } from "../gateway/proxy/http1/client.ts";
 import type { UpstreamRequest, UpstreamResponse } from "../gateway/proxy/upstream.ts";
 import { sendUpstreamNodeHttp as sendUpstream } from "../gateway/proxy/node_http_client.ts";
+import { HeaderList } from "../gateway/proxy/header_list.ts";
 
 const WARMUP_MS = 500;
 const RUN_MS = 3000;
@@ -36,8 +37,11 @@ async function drain(body: ReadableStream<Uint8Array> | null): Promise<void> {
 }
 
 /** `fetch()` behind the same contract (it adds its default headers; the body is consumed the same way). */
-function fetchSend(req: UpstreamRequest): Promise<UpstreamResponse> {
-  return fetch(`http://${req.address}:${req.port}${req.path}`, { headers: req.headers });
+async function fetchSend(req: UpstreamRequest): Promise<UpstreamResponse> {
+  const res = await fetch(`http://${req.address}:${req.port}${req.path}`, {
+    headers: req.headers.fields.length ? [...req.headers] : undefined,
+  });
+  return { status: res.status, headers: HeaderList.from(res.headers), body: res.body };
 }
 
 /** Sends requests from `concurrency` loops for `ms`; returns requests done and CPU µs used. */
@@ -84,7 +88,7 @@ const req: UpstreamRequest = {
   port,
   method: "GET",
   path: "/bench",
-  headers: new Headers({ host: "bench.local", "user-agent": "portcullis-bench" }),
+  headers: HeaderList.from({ host: "bench.local", "user-agent": "portcullis-bench" }),
   body: null,
 };
 

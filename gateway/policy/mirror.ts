@@ -14,6 +14,7 @@
  * - Envoy gives the shadow request the route timeout (none when the route has none): `timeoutMs`.
  * @module
  */
+import type { HeaderList } from "../proxy/header_list.ts";
 import type { MirrorTarget } from "../compile/types.ts";
 import type { SendUpstream } from "../proxy/upstream.ts";
 
@@ -199,15 +200,15 @@ export async function mirrorRequest(
   target: MirrorEndpoint,
   method: string,
   path: string,
-  headers: Headers,
+  headers: HeaderList,
   body?: ReadableStream<Uint8Array> | null,
   options: MirrorOptions = {},
 ): Promise<MirrorOutcome> {
   const stats = options.stats ?? mirrorStats;
   stats.started++;
-  const copy = new Headers(headers);
+  const copy = headers.clone();
   const host = copy.get("host");
-  if (host) copy.set("host", shadowAuthority(host));
+  if (host) copy.setValid("host", shadowAuthority(host));
   const branch = body ? BRANCHES.get(body) : undefined;
   const dropped = new AbortController();
   if (branch) branch.onDrop = () => dropped.abort(new MirrorDropped("mirror fell behind the primary"));

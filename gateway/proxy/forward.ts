@@ -17,7 +17,8 @@ import {
   RetryState,
 } from "../upstream/retry_policy.ts";
 import { type ClusterState, FREE_SLOT, type Slot } from "./cluster_state.ts";
-import { applyEdgeRequestHeaders, copyHeaders, type EdgeContext, stripHopByHop } from "./headers.ts";
+import type { HeaderList } from "./header_list.ts";
+import { appendResponseHeaders, type EdgeContext, upstreamHeaders } from "./headers.ts";
 import { localReply, noHealthyUpstream, upstreamResetBody } from "./local_reply.ts";
 import { rewritePath } from "./rewrite.ts";
 import { applyHeaderOperations } from "./route_actions.ts";
@@ -76,17 +77,18 @@ export function upstreamRequest(
   down: Downstream,
   route: RouteEntry,
   cluster: WeightedCluster,
-): { headers: Headers; path: string } {
-  const headers = copyHeaders(down.request.headers);
-  applyEdgeRequestHeaders(headers, down.edge);
-  if (route.timeoutMs !== undefined) headers.set("x-envoy-expected-rq-timeout-ms", String(route.timeoutMs));
+): { headers: HeaderList; path: string } {
+  const headers = upstreamHeaders(down.request.headers, down.edge);
+  if (route.timeoutMs !== undefined) {
+    headers.setValid("x-envoy-expected-rq-timeout-ms", String(route.timeoutMs));
+  }
   let path = down.fullPath;
   if (route.rewrite?.uri !== undefined || route.rewrite?.uriRegexRewrite !== undefined) {
     const rewritten = rewritePath(route.rewrite, down.path, route.match.spec?.uri?.prefix);
     path = down.query ? `${rewritten}?${down.query}` : rewritten;
-    headers.set("x-envoy-original-path", down.fullPath);
+    headers.setValid("x-envoy-original-path", down.fullPath);
   }
-  headers.set("host", route.rewrite?.authority ?? down.authority);
+  headers.setValid("host", route.rewrite?.authority ?? down.authority);
   applyHeaderOperations(headers, route.headers?.request);
   applyHeaderOperations(headers, cluster.headers?.request);
   return { headers, path };
@@ -109,11 +111,11 @@ export async function forward(
     const length = Number(req.headers.get("content-length") ?? NaN);
     if (length <= RETRY_BUFFER_LIMIT) {
       body = new Uint8Array(await new Response(source).arrayBuffer());
-      headers.set("content-length", String(body.length));
+      headers.setValid("content-length", String(body.length));
     } else policy = NO_RETRIES; // too large (or unknown) to replay: one attempt, streamed
   }
   // One request per connection (`maxRequestsPerConnection: 1`) disables upstream keep-alive.
-  if (ctx.state.pool.maxRequestsPerConnection === 1) headers.set("connection", "close");
+  if (ctx.state.pool.maxRequestsPerConnection === 1) headers.setValid("connection", "close");
   const retry = new RetryState(policy, { breaker: ctx.state.breaker });
   const tried = new Set<Endpoint>();
   const outlier = ctx.state.outlier;
@@ -146,7 +148,7 @@ export async function forward(
           endpoint,
         };
       }
-      headers.set("x-envoy-attempt-count", String(attempt));
+      headers.setValid("x-envoy-attempt-count", String(attempt));
       balancer.onRequestStart(endpoint);
       const result = await attemptOnce(
         ctx.send,
@@ -238,7 +240,7 @@ async function attemptOnce(
   endpoint: Endpoint,
   method: string,
   path: string,
-  headers: Headers,
+  headers: HeaderList,
   body: Uint8Array | ReadableStream<Uint8Array> | null,
   life: RequestLifetime,
   policy: RetryPolicy,
@@ -310,34 +312,37 @@ function clientResponse(
   slot: Slot,
 ): Response {
   const res = attempt.response!;
-  const out = copyHeaders(res.headers);
-  stripHopByHop(out);
-  out.set("x-envoy-upstream-service-time", String(Math.round(performance.now() - down.startedAt)));
-  applyHeaderOperations(out, target.headers?.response);
   const done = () => {
     attempt.unlink();
     life.finish();
     slot.release();
   };
+  let body: BodyInit | null;
   if (res.bodyBytes !== undefined) {
     // Already complete: bytes are cheaper for Deno.serve to send than a stream (and `body` is never made).
     done();
-    return new Response(res.bodyBytes as Uint8Array<ArrayBuffer>, { status: res.status, headers: out });
-  }
-  if (res.body === null) {
+    body = res.bodyBytes as Uint8Array<ArrayBuffer>;
+  } else if (res.body === null) {
     done();
-    return new Response(null, { status: res.status, headers: out });
-  }
-  // Only responses that hold something until their end (route timer, connection slot) pay for a wrapper.
-  if (!life.hasTimer && slot === FREE_SLOT) {
+    body = null;
+  } else if (!life.hasTimer && slot === FREE_SLOT) {
+    // Only responses that hold something until their end (route timer, connection slot) pay for a wrapper.
     done();
-    return new Response(res.body, { status: res.status, headers: out });
-  }
-  if (res.whenDone !== undefined) {
+    body = res.body;
+  } else if (res.whenDone !== undefined) {
     res.whenDone(done);
-    return new Response(res.body, { status: res.status, headers: out });
+    body = res.body;
+  } else {
+    body = untilDone(res.body, done);
   }
-  return new Response(untilDone(res.body, done), { status: res.status, headers: out });
+  // Fields appended after construction: Deno prepares a native header map for `init.headers`, which costs
+  // more than appending to the response's own headers.
+  const response = new Response(body, { status: res.status });
+  const out = response.headers;
+  appendResponseHeaders(out, res.headers);
+  out.set("x-envoy-upstream-service-time", String(Math.round(performance.now() - down.startedAt)));
+  applyHeaderOperations(out, target.headers?.response);
+  return response;
 }
 
 /**
@@ -416,7 +421,7 @@ class RequestLifetime {
 
 /**
  * Pending disconnect watches in start order (so in due order), with one timer for the earliest due one. A
- * stopped watch stays queued (its `dueAt` is 0) until the timer passes it; the timer is cleared once no
+ * stopped watch stays queued (its `dueAt` is 0) until the timer passes it; the timer is not re-armed once no
  * pending watch is left, so an idle gateway holds no timer.
  */
 class WatchQueue {
@@ -433,11 +438,12 @@ class WatchQueue {
     if (this.#timer === undefined) this.#timer = setTimeout(this.#onTimer, DISCONNECT_WATCH_MS);
   }
 
-  /** A queued watch was stopped before it was due. */
+  /**
+   * A queued watch was stopped before it was due. When none is left the queue empties; the timer is left to
+   * fire once and find nothing, which is cheaper than clearing and re-arming it for every request.
+   */
   cancelled(): void {
     if (--this.#pending > 0) return;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
     this.#queue = [];
     this.#head = 0;
   }
@@ -454,21 +460,25 @@ class WatchQueue {
       queue[i] = undefined;
       life.dueAt = 0;
       this.#pending--;
-      life.startWatch();
+      life.startWatch(); // may end its request, and so empty the queue (see `cancelled`)
     }
-    if (this.#timer !== undefined) clearTimeout(this.#timer); // a watch queued meanwhile
-    this.#timer = undefined;
-    if (this.#queue !== queue) return; // emptied by a watch that ended its request
-    if (i === queue.length) {
-      this.#queue = [];
-      this.#head = 0;
+    if (this.#queue === queue) {
+      if (i === queue.length) {
+        this.#queue = [];
+        this.#head = 0;
+      } else if (i > 1024 && i * 2 > queue.length) {
+        this.#queue = queue.slice(i);
+        this.#head = 0;
+      } else this.#head = i;
+    }
+    if (this.#timer !== undefined || this.#pending === 0) return;
+    const rest = this.#queue;
+    for (let j = this.#head; j < rest.length; j++) {
+      const due = rest[j]?.dueAt ?? 0;
+      if (due === 0) continue;
+      this.#timer = setTimeout(this.#onTimer, Math.max(1, due - now));
       return;
     }
-    if (i > 1024 && i * 2 > queue.length) {
-      this.#queue = queue.slice(i);
-      this.#head = 0;
-    } else this.#head = i;
-    this.#timer = setTimeout(this.#onTimer, Math.max(1, queue[i]!.dueAt - now));
   }
 }
 

@@ -4,6 +4,7 @@
  * @module
  */
 import type { ClientAddresses } from "./client_address.ts";
+import { HeaderList } from "./header_list.ts";
 
 /**
  * Hop-by-hop headers (RFC 9110 §7.6.1) that a proxy must not forward, plus the legacy `proxy-connection` and
@@ -21,62 +22,40 @@ export const HOP_BY_HOP = new Set([
   "upgrade",
 ]);
 
-/**
- * A mutable copy of `headers`, the same as `new Headers(headers)` (names lowercased, values of a repeated name
- * combined, `set-cookie` lines kept apart) at a fraction of the cost: Deno's `Response` constructor copies a
- * `Headers` init directly, while the `Headers` constructor walks it through the WebIDL sequence conversion.
- */
-export function copyHeaders(headers: Headers): Headers {
-  return new Response(null, { headers }).headers;
-}
-
-// What `scanHeaders` found (synchronous, so one set of module variables serves all calls).
-let sawHopByHop = false;
-let sawEnvoy = false;
+/** What one pass over the downstream headers found (synchronous, so module variables serve all calls). */
+let out: HeaderList = new HeaderList();
+let skipEnvoy = false;
+let keepForwardedProto = false;
 let sawForwardedProto = false;
 let sawRequestId = false;
+let connectionNamed: Set<string> | null = null;
 
-function scanHeader(_value: string, name: string): void {
-  if (HOP_BY_HOP.has(name)) sawHopByHop = true;
-  else if (name.startsWith("x-")) {
-    if (name.startsWith("x-envoy-")) sawEnvoy = true;
-    else if (name === "x-forwarded-proto") sawForwardedProto = true;
-    else if (name === "x-request-id") sawRequestId = true;
+function copyEdgeHeader(value: string, name: string): void {
+  if (HOP_BY_HOP.has(name) || connectionNamed?.has(name)) return;
+  if (name.charCodeAt(0) === 120 && name.charCodeAt(1) === 45) { // "x-"
+    if (name.startsWith("x-envoy-")) {
+      if (skipEnvoy) return;
+    } else if (name === "x-forwarded-for") {
+      return; // replaced by the list with the peer appended
+    } else if (name === "x-forwarded-proto") {
+      sawForwardedProto = true;
+      if (!keepForwardedProto) return;
+    } else if (name === "x-request-id") {
+      sawRequestId = true;
+    }
   }
+  out.fields.push(name, value);
 }
 
-/** One pass over `headers` noting the names the edge rules look for (cheaper than a lookup per name). */
-function scanHeaders(headers: Headers): void {
-  sawHopByHop =
-    sawEnvoy =
-    sawForwardedProto =
-    sawRequestId =
-      false;
-  headers.forEach(scanHeader);
-}
-
-/** Removes hop-by-hop headers, including any named by `Connection`. */
-export function stripHopByHop(headers: Headers): void {
-  scanHeaders(headers);
-  if (sawHopByHop) deleteHopByHop(headers);
-}
-
-/** Removes the hop-by-hop headers of `headers`, which holds at least one (`Connection` may name others). */
-function deleteHopByHop(headers: Headers): void {
-  const connection = headers.get("connection");
-  if (connection) {
-    for (const name of connection.split(",")) headers.delete(name.trim());
+/** The tokens of a `Connection` value other than `close`/`keep-alive`: header names to drop. */
+function namedByConnection(connection: string | null): Set<string> | null {
+  if (connection === null) return null;
+  let named: Set<string> | null = null;
+  for (const token of connection.split(",")) {
+    const name = token.trim().toLowerCase();
+    if (name !== "" && !HOP_BY_HOP.has(name)) (named ??= new Set()).add(name);
   }
-  for (const name of HOP_BY_HOP) headers.delete(name);
-}
-
-/** Removes the `x-envoy-*` control headers an external client must not be able to set. */
-export function stripEnvoyHeaders(headers: Headers): void {
-  const doomed: string[] = [];
-  headers.forEach((_, name) => {
-    if (name.startsWith("x-envoy-")) doomed.push(name);
-  });
-  for (const name of doomed) headers.delete(name);
+  return named;
 }
 
 /** What the edge header rules need to know about the downstream request. */
@@ -89,21 +68,41 @@ export interface EdgeContext {
 }
 
 /**
- * Turns the downstream request headers into the upstream request headers (in place): hop-by-hop removed,
- * X-Forwarded-For appended, X-Forwarded-Proto set, X-Request-Id generated when absent, and for external
- * requests `x-envoy-*` stripped and `x-envoy-external-address` set to the client address.
+ * The upstream request headers for downstream request headers `source`, in one pass: hop-by-hop removed
+ * (including those `Connection` names), X-Forwarded-For appended, X-Forwarded-Proto set, X-Request-Id
+ * generated when absent, and for external requests `x-envoy-*` stripped and `x-envoy-external-address` set
+ * to the client address.
  */
-export function applyEdgeRequestHeaders(headers: Headers, ctx: EdgeContext): void {
-  scanHeaders(headers);
-  if (sawHopByHop) {
-    deleteHopByHop(headers);
-    scanHeaders(headers); // `Connection` may have named any header
+export function upstreamHeaders(source: Headers, ctx: EdgeContext): HeaderList {
+  const list = new HeaderList();
+  out = list;
+  skipEnvoy = !ctx.addresses.internal;
+  keepForwardedProto = ctx.trustProxies;
+  sawForwardedProto = sawRequestId = false;
+  connectionNamed = namedByConnection(source.get("connection"));
+  source.forEach(copyEdgeHeader);
+  const fields = list.fields;
+  if (skipEnvoy) fields.push("x-envoy-external-address", ctx.addresses.client);
+  fields.push("x-forwarded-for", ctx.addresses.forwardedFor);
+  if (!keepForwardedProto || !sawForwardedProto) fields.push("x-forwarded-proto", ctx.scheme);
+  if (!sawRequestId) fields.push("x-request-id", crypto.randomUUID());
+  connectionNamed = null;
+  return list;
+}
+
+/**
+ * Appends the fields of an upstream response to the client response's `target`, without hop-by-hop fields
+ * (and those its `Connection` names).
+ */
+export function appendResponseHeaders(target: Headers, source: HeaderList): void {
+  const f = source.fields;
+  let named: Set<string> | null = null;
+  for (let i = 0; i < f.length; i += 2) {
+    if (f[i] === "connection") named = namedByConnection(f[i + 1]);
   }
-  if (!ctx.addresses.internal) {
-    if (sawEnvoy) stripEnvoyHeaders(headers);
-    headers.set("x-envoy-external-address", ctx.addresses.client);
+  for (let i = 0; i < f.length; i += 2) {
+    const name = f[i];
+    if (HOP_BY_HOP.has(name) || named?.has(name)) continue;
+    target.append(name, f[i + 1]);
   }
-  headers.set("x-forwarded-for", ctx.addresses.forwardedFor);
-  if (!ctx.trustProxies || !sawForwardedProto) headers.set("x-forwarded-proto", ctx.scheme);
-  if (!sawRequestId) headers.set("x-request-id", crypto.randomUUID());
 }

@@ -6,6 +6,7 @@
  */
 import http from "node:http";
 import { Readable } from "node:stream";
+import { HeaderList } from "./header_list.ts";
 import { UpstreamError, type UpstreamRequest, type UpstreamResponse } from "./upstream.ts";
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 256 });
@@ -15,11 +16,9 @@ export function sendUpstreamNodeHttp(req: UpstreamRequest): Promise<UpstreamResp
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | string[]> = {};
     req.headers.forEach((value, name) => {
-      if (name === "set-cookie") return;
-      headers[name] = value;
+      const seen = headers[name];
+      headers[name] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
     });
-    const cookies = req.headers.getSetCookie();
-    if (cookies.length > 0) headers["set-cookie"] = cookies;
     let connected = false;
     const outgoing = http.request({
       host: req.address,
@@ -35,9 +34,10 @@ export function sendUpstreamNodeHttp(req: UpstreamRequest): Promise<UpstreamResp
       else socket.once("connect", () => (connected = true));
     });
     outgoing.on("response", (res) => {
-      const out = new Headers();
       const raw = res.rawHeaders;
-      for (let i = 0; i < raw.length; i += 2) out.append(raw[i], raw[i + 1]);
+      const fields: string[] = [];
+      for (let i = 0; i < raw.length; i += 2) fields.push(raw[i].toLowerCase(), raw[i + 1]);
+      const out = new HeaderList(fields);
       const status = res.statusCode ?? 502;
       const noBody = req.method === "HEAD" || status === 204 || status === 304 ||
         (status >= 100 && status < 200);

@@ -5,11 +5,21 @@
  */
 import type { HeaderOperations, HTTPRedirect } from "../config/kinds/networking/virtual_service.ts";
 
+/** The header operations `Headers` and `HeaderList` share. */
+export interface MutableHeaders {
+  /** Replaces every value of `name`. */
+  set(name: string, value: string): void;
+  /** Adds a value for `name`. */
+  append(name: string, value: string): void;
+  /** Removes `name`. */
+  delete(name: string): void;
+}
+
 /**
  * Applies set/add/remove header rules in Envoy's order: remove, then set (overwrite), then add (append).
  * `:authority` becomes the Host header; other pseudo-headers are ignored, as Istio ignores them.
  */
-export function applyHeaderOperations(headers: Headers, ops: HeaderOperations | undefined): void {
+export function applyHeaderOperations(headers: MutableHeaders, ops: HeaderOperations | undefined): void {
   if (!ops) return;
   for (const name of ops.remove ?? []) if (!name.startsWith(":")) headers.delete(name);
   for (const [name, value] of Object.entries(ops.set ?? {})) {

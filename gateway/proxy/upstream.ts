@@ -4,6 +4,7 @@
  * with Envoy's reset reasons. `http1/` implements it; `SendUpstream` is the function type callers take.
  * @module
  */
+import type { HeaderList } from "./header_list.ts";
 
 /** A request to send upstream. */
 export interface UpstreamRequest {
@@ -12,7 +13,8 @@ export interface UpstreamRequest {
   readonly method: string;
   /** Path with query string. */
   readonly path: string;
-  readonly headers: Headers;
+  /** The fields to send (the client adds only body framing: `content-length` or `transfer-encoding`). */
+  readonly headers: HeaderList;
   readonly body: ReadableStream<Uint8Array> | null;
   /** Connect timeout for a new connection (DestinationRule `tcp.connectTimeout`, mesh `connectTimeout`). */
   readonly connectTimeoutMs?: number;
@@ -25,7 +27,8 @@ export interface UpstreamRequest {
 /** The upstream's answer, with a streaming body. */
 export interface UpstreamResponse {
   readonly status: number;
-  readonly headers: Headers;
+  /** The response fields as received (names lowercased), hop-by-hop ones included. */
+  readonly headers: HeaderList;
   readonly body: ReadableStream<Uint8Array> | null;
   /**
    * The whole body, when the client already had it with the head (then `body` streams these same bytes and the

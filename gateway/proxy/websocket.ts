@@ -4,6 +4,7 @@
  * is upgraded with the protocol the upstream chose, and messages and close codes are relayed both ways.
  * @module
  */
+import type { HeaderList } from "./header_list.ts";
 import type { Endpoint } from "../compile/types.ts";
 import { HOP_BY_HOP } from "./headers.ts";
 import { localReply, upstreamResetBody } from "./local_reply.ts";
@@ -35,7 +36,7 @@ export async function proxyWebSocket(
   req: Request,
   target: Endpoint,
   path: string,
-  headers: Headers,
+  headers: HeaderList,
 ): Promise<Response> {
   const protocols = (req.headers.get("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim()).filter((
     p,

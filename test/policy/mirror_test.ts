@@ -14,6 +14,7 @@ import {
 import { sendUpstreamHttp1 as sendUpstream } from "../../gateway/proxy/http1/mod.ts";
 import { corpusPath } from "../helpers/corpus.ts";
 import { freePort } from "../helpers/net.ts";
+import { HeaderList } from "../../gateway/proxy/header_list.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -169,9 +170,9 @@ Deno.test("mirror: mirrorRequest copies headers with the -shadow host, discards 
   const ok: SendUpstream = (req) => {
     seen.push({ host: req.headers.get("host"), path: req.path, method: req.method });
     const body = new ReadableStream<Uint8Array>({ cancel: () => void (cancelled = true) });
-    return Promise.resolve({ status: 500, headers: new Headers(), body });
+    return Promise.resolve({ status: 500, headers: new HeaderList(), body });
   };
-  const headers = new Headers({ host: "a.com:8080", "x-request-id": "r1" });
+  const headers = HeaderList.from({ host: "a.com:8080", "x-request-id": "r1" });
   assert.equal(
     await mirrorRequest(ok, { address: "10.0.0.9", port: 80 }, "GET", "/p?q=1", headers, null, { stats }),
     "ok",
@@ -219,7 +220,7 @@ async function forwardWithMirrors(
   mirrorPorts: number[],
   method: string,
   path: string,
-  headers: Headers,
+  headers: HeaderList,
   body: ReadableStream<Uint8Array> | null,
   stats: MirrorStats,
   maxBufferBytes?: number,
@@ -251,7 +252,7 @@ Deno.test("mirror e2e: the mirror receives a copy with the -shadow host; the pri
   const mirror = upstream("v2");
   const stats = new MirrorStats();
   try {
-    const headers = new Headers({ host: "httpbin.example.com:8080", "content-type": "text/plain" });
+    const headers = HeaderList.from({ host: "httpbin.example.com:8080", "content-type": "text/plain" });
     const r = await forwardWithMirrors(
       primary.port,
       [mirror.port],
@@ -287,7 +288,7 @@ Deno.test("mirror e2e: a mirror target that is down does not affect the primary"
   const primary = upstream("v1");
   const stats = new MirrorStats();
   try {
-    const headers = new Headers({ host: "a.com" });
+    const headers = HeaderList.from({ host: "a.com" });
     const r = await forwardWithMirrors(
       primary.port,
       [freePort()],
@@ -324,7 +325,7 @@ Deno.test("mirror e2e: a slow mirror does not delay the primary's response", asy
       [slow.port],
       "PUT",
       "/x",
-      new Headers({ host: "a.com:80" }),
+      HeaderList.from({ host: "a.com:80" }),
       streamOf("abc"),
       stats,
     );
@@ -356,7 +357,7 @@ Deno.test("mirror e2e: a mirror that stops reading a large upload is dropped, th
       [stalled.port],
       "POST",
       "/upload",
-      new Headers({ host: "up.example", "content-length": String(total) }),
+      HeaderList.from({ host: "up.example", "content-length": String(total) }),
       generated(total),
       stats,
       256 * 1024,

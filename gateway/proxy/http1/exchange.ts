@@ -5,6 +5,7 @@
  * pool only when both messages are complete and neither side asked to close.
  * @module
  */
+import { HeaderList, isHeaderName, isHeaderValue } from "../header_list.ts";
 import { UpstreamError, type UpstreamRequest, type UpstreamResponse } from "../upstream.ts";
 import { BodyReadAhead, concatChunks } from "./body_read_ahead.ts";
 import type { Http1Connection } from "./connection.ts";
@@ -178,13 +179,16 @@ export class Exchange implements RequestFraming, UnderlyingDefaultSource<Uint8Ar
   #respond(head: ResponseHead): UpstreamResponse {
     const framing = responseFraming(head, this.#req.method);
     this.#keepAlive = head.keepAlive && framing !== BODY_UNTIL_CLOSE;
-    const headers = new Headers();
     const raw = head.rawHeaders;
-    try {
-      for (let i = 0; i < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
-    } catch (e) {
-      throw new ProtocolError(`Invalid response header: ${(e as Error).message}`);
+    const fields: string[] = new Array(raw.length);
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i], value = raw[i + 1];
+      if (!isHeaderName(name)) throw new ProtocolError(`Invalid response header name: "${name}"`);
+      if (!isHeaderValue(value)) throw new ProtocolError(`Invalid response header value for "${name}"`);
+      fields[i] = name.toLowerCase();
+      fields[i + 1] = value;
     }
+    const headers = new HeaderList(fields);
     let body: ReadableStream<Uint8Array> | null = null;
     if (framing === BODY_NONE) {
       this.#readComplete();
@@ -459,11 +463,11 @@ export class Exchange implements RequestFraming, UnderlyingDefaultSource<Uint8Ar
 /** A response whose body arrived whole with its head: `body` streams {@linkcode bodyBytes}, made on demand. */
 class BufferedResponse implements UpstreamResponse {
   readonly status: number;
-  readonly headers: Headers;
+  readonly headers: HeaderList;
   readonly bodyBytes: Uint8Array;
   #body: ReadableStream<Uint8Array> | null = null;
 
-  constructor(status: number, headers: Headers, bytes: Uint8Array) {
+  constructor(status: number, headers: HeaderList, bytes: Uint8Array) {
     this.status = status;
     this.headers = headers;
     this.bodyBytes = bytes;

@@ -4,6 +4,7 @@
  * body). No header is added except `transfer-encoding: chunked` when a body of unknown length is streamed.
  * @module
  */
+import type { HeaderList } from "../header_list.ts";
 import { ProtocolError } from "./response_parser.ts";
 
 /** No request body on the wire. */
@@ -25,62 +26,56 @@ export interface RequestFraming {
 
 const ENCODER = new TextEncoder();
 
-// State of the head being built by `collectHeader` (synchronous, so one set of module variables serves all).
-let head = "";
-let contentLength: string | null = null;
-let chunked = false;
-let closeAfter = false;
-
-function collectHeader(value: string, name: string): void {
-  switch (name.length) {
-    case 4:
-      if (name === "host") return;
-      break;
-    case 10:
-      if (name === "connection" && value.toLowerCase().includes("close")) closeAfter = true;
-      break;
-    case 14:
-      if (name === "content-length") {
-        contentLength = value;
-        return;
-      }
-      break;
-    case 17:
-      if (name === "transfer-encoding") chunked = true;
-      break;
-  }
-  head += `${name}: ${value}\r\n`;
-}
-
 /**
- * Serializes a request head (`Host` first when present, then the other headers in `Headers` order) into
- * `scratch` when it fits, or into a new buffer, and records the body framing in `out`.
+ * Serializes a request head (`Host` first when present, then the other fields in order) into `scratch` when it
+ * fits, or into a new buffer, and records the body framing in `out`.
  * @throws {ProtocolError} when the method or target is not valid on the wire, a header is not a byte string,
  * or `content-length` is malformed or promises bytes without a body.
  */
 export function encodeRequestHead(
   method: string,
   path: string,
-  headers: Headers,
+  headers: HeaderList,
   hasBody: boolean,
   out: RequestFraming,
   scratch: Uint8Array,
 ): Uint8Array {
   checkRequestLine(method, path);
-  const host = headers.get("host");
-  head = host === null ? `${method} ${path} HTTP/1.1\r\n` : `${method} ${path} HTTP/1.1\r\nhost: ${host}\r\n`;
-  contentLength = null;
-  chunked = false;
-  closeAfter = false;
-  // `forEach` with a module-level callback: several times cheaper than iterating `Headers`.
-  headers.forEach(collectHeader);
-  let s = head;
-  head = "";
-  // Set by the callback: widen what the compiler narrowed at the assignments above.
-  const length = contentLength as string | null;
-  out.closeAfter = closeAfter as boolean;
+  const f = headers.fields;
+  let host = "";
+  let fields = "";
+  let length: string | null = null;
+  let chunked = false;
+  let closeAfter = false;
+  for (let i = 0; i < f.length; i += 2) {
+    const name = f[i];
+    const value = f[i + 1];
+    switch (name.length) {
+      case 4:
+        if (name === "host") {
+          host = `host: ${value}\r\n`;
+          continue;
+        }
+        break;
+      case 10:
+        if (name === "connection" && value.toLowerCase().includes("close")) closeAfter = true;
+        break;
+      case 14:
+        if (name === "content-length") {
+          length = length === null ? value : `${length}, ${value}`;
+          continue;
+        }
+        break;
+      case 17:
+        if (name === "transfer-encoding") chunked = true;
+        break;
+    }
+    fields += `${name}: ${value}\r\n`;
+  }
+  let s = `${method} ${path} HTTP/1.1\r\n${host}${fields}`;
+  out.closeAfter = closeAfter;
   out.contentLength = 0;
-  if (chunked as boolean) {
+  if (chunked) {
     // A sender must not send both; the chunked framing wins and `content-length` is dropped.
     out.framing = REQUEST_BODY_CHUNKED;
   } else if (length !== null) {

@@ -4,6 +4,7 @@
  * @module
  */
 import type { UpstreamRequest } from "../../../gateway/proxy/upstream.ts";
+import { HeaderList } from "../../../gateway/proxy/header_list.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder("latin1");
@@ -136,7 +137,7 @@ export function get(port: number, path = "/", init: Partial<UpstreamRequest> = {
     port,
     method: "GET",
     path,
-    headers: new Headers({ host: "upstream.test" }),
+    headers: HeaderList.from({ host: "upstream.test" }),
     body: null,
     ...init,
   };

@@ -5,6 +5,7 @@
  * @module
  */
 import { Http1Client } from "../../../gateway/proxy/http1/client.ts";
+import { HeaderList } from "../../../gateway/proxy/header_list.ts";
 
 const [port, mode, size] = [Number(Deno.args[0]), Deno.args[1], Number(Deno.args[2])];
 const CHUNK = 64 * 1024;
@@ -15,7 +16,7 @@ const timer = setInterval(() => {
 }, 50);
 
 const client = new Http1Client();
-const base = { address: "127.0.0.1", port, headers: new Headers({ host: "upstream.test" }) };
+const base = { address: "127.0.0.1", port, headers: HeaderList.from({ host: "upstream.test" }) };
 let bytes = 0;
 if (mode === "upload") {
   let produced = 0;

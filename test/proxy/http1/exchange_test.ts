@@ -3,6 +3,7 @@ import { UpstreamError, type UpstreamRequest } from "../../../gateway/proxy/upst
 import { Http1Connection, type Socket } from "../../../gateway/proxy/http1/connection.ts";
 import { Exchange, type ExchangeHost } from "../../../gateway/proxy/http1/exchange.ts";
 import { ConnectionPool } from "../../../gateway/proxy/http1/pool.ts";
+import { HeaderList } from "../../../gateway/proxy/header_list.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -47,7 +48,7 @@ function hostFor(socket: Socket): ExchangeHost & { pool: ConnectionPool } {
 }
 
 function request(method = "GET", body: ReadableStream<Uint8Array> | null = null): UpstreamRequest {
-  return { address: "127.0.0.1", port: 1, method, path: "/p", headers: new Headers({ host: "h" }), body };
+  return { address: "127.0.0.1", port: 1, method, path: "/p", headers: HeaderList.from({ host: "h" }), body };
 }
 
 const RESPONSE = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n" +

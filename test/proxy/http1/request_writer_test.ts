@@ -8,18 +8,26 @@ import {
   type RequestFraming,
 } from "../../../gateway/proxy/http1/request_writer.ts";
 import { ProtocolError } from "../../../gateway/proxy/http1/response_parser.ts";
+import { HeaderList, type HeaderListInit } from "../../../gateway/proxy/header_list.ts";
 
 const dec = new TextDecoder("latin1");
 
-function encode(method: string, path: string, init: HeadersInit, hasBody: boolean, scratchSize = 4096) {
+function encode(method: string, path: string, init: HeaderListInit, hasBody: boolean, scratchSize = 4096) {
   const out: RequestFraming = { framing: -1, contentLength: -1, closeAfter: false };
-  const bytes = encodeRequestHead(method, path, new Headers(init), hasBody, out, new Uint8Array(scratchSize));
+  const bytes = encodeRequestHead(
+    method,
+    path,
+    HeaderList.from(init),
+    hasBody,
+    out,
+    new Uint8Array(scratchSize),
+  );
   return { text: dec.decode(bytes), ...out };
 }
 
 Deno.test("encodeRequestHead() puts Host first and adds no header for a request without body", () => {
   const r = encode("GET", "/a?b=1", [["x-b", "2"], ["Host", "example.com"], ["x-a", "1"]], false);
-  assert.equal(r.text, "GET /a?b=1 HTTP/1.1\r\nhost: example.com\r\nx-a: 1\r\nx-b: 2\r\n\r\n");
+  assert.equal(r.text, "GET /a?b=1 HTTP/1.1\r\nhost: example.com\r\nx-b: 2\r\nx-a: 1\r\n\r\n");
   assert.equal(r.framing, REQUEST_BODY_NONE);
   const noHost = encode("HEAD", "/", {}, false);
   assert.equal(noHost.text, "HEAD / HTTP/1.1\r\n\r\n");
@@ -50,7 +58,7 @@ Deno.test("encodeRequestHead() writes latin1 bytes and grows past the scratch bu
   const bytes = encodeRequestHead(
     "GET",
     "/",
-    new Headers({ "x-l1": "\u00e9" }),
+    HeaderList.from({ "x-l1": "\u00e9" }),
     false,
     out,
     new Uint8Array(64),

@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { clientAddresses } from "../../gateway/proxy/client_address.ts";
+import { HeaderList } from "../../gateway/proxy/header_list.ts";
+import { appendResponseHeaders, upstreamHeaders } from "../../gateway/proxy/headers.ts";
+
+const external = { addresses: clientAddresses("203.0.113.9", null, 0), scheme: "http", trustProxies: false };
+const internal = { addresses: clientAddresses("10.0.0.2", null, 0), scheme: "https", trustProxies: false };
+
+Deno.test("upstreamHeaders: hop-by-hop and Connection-named fields go, forwarding fields are set", () => {
+  const source = new Headers({
+    host: "a.example",
+    connection: "keep-alive, x-secret",
+    "keep-alive": "timeout=5",
+    "x-secret": "s",
+    te: "trailers",
+    "x-forwarded-proto": "https",
+    "x-forwarded-for": "198.51.100.1",
+    "x-keep": "k",
+  });
+  const ctx = { ...external, addresses: clientAddresses("203.0.113.9", source.get("x-forwarded-for"), 0) };
+  const h = upstreamHeaders(source, ctx);
+  for (const gone of ["connection", "keep-alive", "x-secret", "te"]) assert.equal(h.get(gone), null, gone);
+  assert.equal(h.get("x-keep"), "k");
+  assert.equal(h.get("host"), "a.example");
+  assert.equal(h.get("x-forwarded-for"), "198.51.100.1, 203.0.113.9");
+  assert.equal(h.get("x-forwarded-proto"), "http", "an untrusted client's X-Forwarded-Proto is replaced");
+  assert.match(h.get("x-request-id")!, /^[0-9a-f-]{36}$/);
+  assert.equal(h.getAll("x-forwarded-proto").length, 1);
+});
+
+Deno.test("upstreamHeaders: x-envoy-* from outside is stripped and the external address set; internal keeps them", () => {
+  const source = new Headers({ "x-envoy-retry-on": "5xx", "x-request-id": "given" });
+  const out = upstreamHeaders(source, external);
+  assert.equal(out.get("x-envoy-retry-on"), null);
+  assert.equal(out.get("x-envoy-external-address"), "203.0.113.9");
+  assert.equal(out.get("x-request-id"), "given");
+  const inside = upstreamHeaders(source, internal);
+  assert.equal(inside.get("x-envoy-retry-on"), "5xx");
+  assert.equal(inside.get("x-envoy-external-address"), null);
+  assert.equal(inside.get("x-forwarded-proto"), "https");
+});
+
+Deno.test("upstreamHeaders: with trusted proxies their X-Forwarded-Proto stays", () => {
+  const ctx = {
+    addresses: clientAddresses("10.0.0.2", "198.51.100.1", 1),
+    scheme: "http",
+    trustProxies: true,
+  };
+  const h = upstreamHeaders(new Headers({ "x-forwarded-proto": "https" }), ctx);
+  assert.deepEqual(h.getAll("x-forwarded-proto"), ["https"]);
+  assert.equal(ctx.addresses.client, "198.51.100.1");
+});
+
+Deno.test("appendResponseHeaders: keeps duplicates and drops hop-by-hop fields", () => {
+  const upstream = HeaderList.from([
+    ["content-type", "text/plain"],
+    ["connection", "keep-alive, x-hop"],
+    ["x-hop", "1"],
+    ["transfer-encoding", "chunked"],
+    ["set-cookie", "a=1"],
+    ["set-cookie", "b=2"],
+    ["x-dup", "1"],
+    ["x-dup", "2"],
+  ]);
+  const target = new Response(null).headers;
+  appendResponseHeaders(target, upstream);
+  assert.deepEqual(target.getSetCookie(), ["a=1", "b=2"]);
+  assert.equal(target.get("x-dup"), "1, 2");
+  for (const gone of ["connection", "x-hop", "transfer-encoding"]) assert.equal(target.get(gone), null, gone);
+  assert.equal(target.get("content-type"), "text/plain");
+});
