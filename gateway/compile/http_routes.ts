@@ -110,6 +110,12 @@ function translateRoute(
   const matchName = matchIndex !== undefined ? rule.match?.[matchIndex]?.name : undefined;
   const timeoutMs = rule.timeout !== undefined ? parseDuration(rule.timeout) : undefined;
   return {
+    operation: routeOperation(
+      vs.meta.name,
+      ctx.port,
+      action,
+      matchIndex !== undefined ? rule.match?.[matchIndex] : undefined,
+    ),
     name: rule.name && matchName ? `${rule.name}.${matchName}` : rule.name ?? "",
     virtualService: vsName,
     rule: ruleIndex,
@@ -124,6 +130,28 @@ function translateRoute(
     mirrors: translateMirrors(rule, namespace, ctx),
     cors: rule.corsPolicy,
   };
+}
+
+/** Istio's route decorator operation (see `RouteEntry.operation`). */
+export function routeOperation(
+  vsName: string,
+  port: number,
+  action: RouteAction,
+  match: HTTPMatchRequest | undefined,
+): string {
+  const uri = match?.uri;
+  const path = uri?.prefix !== undefined
+    ? `${uri.prefix}*`
+    : uri?.exact !== undefined
+    ? uri.exact
+    : uri?.regex !== undefined
+    ? uri.regex
+    : "/*";
+  if (action.kind === "route" && action.clusters.length === 1) {
+    const cluster = action.clusters[0].cluster;
+    return `${cluster.slice(cluster.lastIndexOf("|") + 1)}:${port}${path}`;
+  }
+  return `${vsName}:${port}${path}`;
 }
 
 function translateAction(

@@ -104,6 +104,12 @@ export interface RouteEntry {
   readonly matchIndex?: number;
   readonly match: RouteMatcher;
   readonly action: RouteAction;
+  /**
+   * The route's decorator operation, sent upstream as `x-envoy-decorator-operation`: `host:port<path>` for a
+   * single destination, `vsName:port<path>` otherwise, with `<path>` the prefix plus `*`, the exact path, the
+   * regex, or `/*` (Istio's `getRouteOperation`; `port` is the listener's).
+   */
+  readonly operation: string;
   readonly rewrite?: HTTPRewrite;
   readonly headers?: HeaderRules;
   /** Route timeout in ms; undefined means none, as in Istio. */

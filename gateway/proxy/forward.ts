@@ -79,6 +79,7 @@ export function upstreamRequest(
   cluster: WeightedCluster,
 ): { headers: HeaderList; path: string } {
   const headers = upstreamHeaders(down.request.headers, down.edge);
+  headers.setValid("x-envoy-decorator-operation", route.operation);
   if (route.timeoutMs !== undefined) {
     headers.setValid("x-envoy-expected-rq-timeout-ms", String(route.timeoutMs));
   }
@@ -107,12 +108,25 @@ export async function forward(
   const life = new RequestLifetime(req, route.timeoutMs, performance.now());
   let policy = retryPolicyFor(route, ctx.mesh, ctx.state.cluster);
   let body: Uint8Array | null = null;
-  if (source !== null && policy.numRetries > 0) {
+  if (source !== null) {
+    // Bodies of known length up to the buffer limit are read whole: they can be replayed by a retry, and a
+    // whole body goes upstream with its head in one write. Larger or unknown ones stream, with one attempt.
     const length = Number(req.headers.get("content-length") ?? NaN);
     if (length <= RETRY_BUFFER_LIMIT) {
-      body = new Uint8Array(await new Response(source).arrayBuffer());
+      const read = await readWhole(source, length, life.signal).catch(
+        (): typeof DOWNSTREAM_BODY_FAILED => DOWNSTREAM_BODY_FAILED,
+      );
+      if (read === DOWNSTREAM_BODY_FAILED) {
+        life.finish();
+        return { response: localReply(499, "client disconnected"), flags: "DC" };
+      }
+      if (read === null) {
+        life.finish();
+        return lifetimeEnded(life);
+      }
+      body = read;
       headers.setValid("content-length", String(body.length));
-    } else policy = NO_RETRIES; // too large (or unknown) to replay: one attempt, streamed
+    } else if (policy.numRetries > 0) policy = NO_RETRIES;
   }
   // One request per connection (`maxRequestsPerConnection: 1`) disables upstream keep-alive.
   if (ctx.state.pool.maxRequestsPerConnection === 1) headers.setValid("connection", "close");
@@ -272,7 +286,7 @@ async function attemptOnce(
       headers,
       connectTimeoutMs: pool.connectTimeoutMs,
       idleTimeoutMs: pool.idleTimeoutMs,
-      body: body instanceof Uint8Array ? new Blob([body as Uint8Array<ArrayBuffer>]).stream() : body,
+      body,
       signal,
     });
     // The route timeout still covers the response body, so the link to the lifetime stays until it ends.
@@ -343,6 +357,48 @@ function clientResponse(
   out.set("x-envoy-upstream-service-time", String(Math.round(performance.now() - down.startedAt)));
   applyHeaderOperations(out, target.headers?.response);
   return response;
+}
+
+/** `readWhole` failed: the client's body broke off (the client went away mid-body). */
+const DOWNSTREAM_BODY_FAILED = Symbol("downstream body failed");
+
+/** The local reply for a request whose lifetime ended (route timeout or client gone) before it was sent. */
+function lifetimeEnded(life: RequestLifetime): ForwardResult {
+  return life.cause === "DC"
+    ? { response: localReply(499, "client disconnected"), flags: "DC" }
+    : { response: localReply(504, "upstream request timeout"), flags: "UT" };
+}
+
+/**
+ * Reads a body of `expected` bytes (its `content-length`) into one buffer; null when `signal` aborts first.
+ * A body that fails or differs from its length rejects.
+ */
+async function readWhole(
+  source: ReadableStream<Uint8Array>,
+  expected: number,
+  signal: AbortSignal,
+): Promise<Uint8Array | null> {
+  const reader = source.getReader();
+  const onAbort = () => reader.cancel().catch(() => {});
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    const out = new Uint8Array(expected);
+    let at = 0;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (signal.aborted) return null;
+      if (done) break;
+      if (at + value.length > expected) {
+        throw new RangeError("request body is longer than its content-length");
+      }
+      out.set(value, at);
+      at += value.length;
+    }
+    if (at !== expected) throw new RangeError("request body is shorter than its content-length");
+    return out;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
 }
 
 /**

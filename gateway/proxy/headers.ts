@@ -41,6 +41,8 @@ function copyEdgeHeader(value: string, name: string): void {
       sawForwardedProto = true;
       if (!keepForwardedProto) return;
     } else if (name === "x-request-id") {
+      // Envoy regenerates the id of an edge request (Istio does not set preserve_external_request_id).
+      if (skipEnvoy) return;
       sawRequestId = true;
     }
   }
@@ -70,8 +72,8 @@ export interface EdgeContext {
 /**
  * The upstream request headers for downstream request headers `source`, in one pass: hop-by-hop removed
  * (including those `Connection` names), X-Forwarded-For appended, X-Forwarded-Proto set, X-Request-Id
- * generated when absent, and for external requests `x-envoy-*` stripped and `x-envoy-external-address` set
- * to the client address.
+ * generated when absent, and for external requests `x-envoy-*` stripped, `x-envoy-external-address` set to
+ * the client address and X-Request-Id generated anew.
  */
 export function upstreamHeaders(source: Headers, ctx: EdgeContext): HeaderList {
   const list = new HeaderList();

@@ -52,7 +52,9 @@ export function sendUpstreamNodeHttp(req: UpstreamRequest): Promise<UpstreamResp
       else if (!connected) reject(new UpstreamError("connection_failure", err.message));
       else reject(new UpstreamError("remote_reset", err.message));
     });
-    if (req.body) {
+    if (req.body instanceof Uint8Array) {
+      outgoing.end(req.body);
+    } else if (req.body) {
       Readable.fromWeb(req.body as import("node:stream/web").ReadableStream).on(
         "error",
         (e) => outgoing.destroy(e),

@@ -15,7 +15,8 @@ export interface UpstreamRequest {
   readonly path: string;
   /** The fields to send (the client adds only body framing: `content-length` or `transfer-encoding`). */
   readonly headers: HeaderList;
-  readonly body: ReadableStream<Uint8Array> | null;
+  /** The body: streamed, or whole (then `headers` should carry its `content-length`), or none. */
+  readonly body: ReadableStream<Uint8Array> | Uint8Array | null;
   /** Connect timeout for a new connection (DestinationRule `tcp.connectTimeout`, mesh `connectTimeout`). */
   readonly connectTimeoutMs?: number;
   /** How long the connection may stay idle in the pool afterwards (DestinationRule `idleTimeout`). */

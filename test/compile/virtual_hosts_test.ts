@@ -228,3 +228,26 @@ Deno.test("delegate VirtualServices: root match AND delegate match, root policie
     "delegate catch-all still needs the root match",
   );
 });
+
+Deno.test("route operation (x-envoy-decorator-operation): host:port plus path, or the VirtualService name", async () => {
+  const text = await Deno.readTextFile(new URL("bookinfo/networking/bookinfo-gateway.yaml", SHARED));
+  const snap = compileYaml(text);
+  const op = (path: string) => routeFor(snap, "http.8080", request("any.host", path, {}, 8080))?.operation;
+  assert.equal(op("/productpage"), "productpage.default.svc.cluster.local:8080/productpage");
+  assert.equal(op("/static/app.js"), "productpage.default.svc.cluster.local:8080/static*");
+  const split = compileYaml(
+    gateway() + vs(
+      "split",
+      `  hosts: ["*"]
+  gateways: [istio-system/gw]
+  http:
+  - match: [{uri: {regex: "/v[0-9]+/.*"}}]
+    route:
+    - {destination: {host: a}, weight: 50}
+    - {destination: {host: b}, weight: 50}
+  - directResponse: {status: 200}`,
+    ),
+  );
+  assert.equal(routeFor(split, "http.80", request("x", "/v1/y"))?.operation, "split:80/v[0-9]+/.*");
+  assert.equal(routeFor(split, "http.80", request("x", "/other"))?.operation, "split:80/*");
+});

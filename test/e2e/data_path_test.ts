@@ -68,10 +68,16 @@ Deno.test("edge headers: server, upstream service time, request id, X-Forwarded-
     assert.equal(h.get("x-forwarded-proto"), "http");
     assert.match(h.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
     assert.equal(h.get("x-envoy-attempt-count"), "1");
+    assert.equal(
+      h.get("x-envoy-decorator-operation"),
+      "app.default.svc.cluster.local:" + new URL(base).port + "/*",
+    );
     assert.equal(h.get("x-secret"), null, "headers named by Connection are hop-by-hop");
     assert.equal(h.get("x-keep"), "1");
     await fetchText(`${base}/x`, { headers: { "x-request-id": "abc" } });
-    assert.equal(upstream.requests[1].headers.get("x-request-id"), "abc", "an existing request id is kept");
+    assert.equal(upstream.requests[1].headers.get("x-request-id"), "abc", "an internal request keeps its id");
+    await fetchText(`${base}/x`, { headers: { "x-request-id": "abc", "x-forwarded-for": "198.51.100.1" } });
+    assert.notEqual(upstream.requests[2].headers.get("x-request-id"), "abc", "an edge request gets a new id");
   });
 });
 

@@ -33,10 +33,12 @@ Deno.test("upstreamHeaders: x-envoy-* from outside is stripped and the external 
   const out = upstreamHeaders(source, external);
   assert.equal(out.get("x-envoy-retry-on"), null);
   assert.equal(out.get("x-envoy-external-address"), "203.0.113.9");
-  assert.equal(out.get("x-request-id"), "given");
+  assert.notEqual(out.get("x-request-id"), "given", "an edge request gets a new id");
+  assert.equal(out.getAll("x-request-id").length, 1);
   const inside = upstreamHeaders(source, internal);
   assert.equal(inside.get("x-envoy-retry-on"), "5xx");
   assert.equal(inside.get("x-envoy-external-address"), null);
+  assert.equal(inside.get("x-request-id"), "given", "an internal request keeps its id");
   assert.equal(inside.get("x-forwarded-proto"), "https");
 });
 

@@ -41,6 +41,8 @@ export interface ExchangeHost {
 /** The request body stream failed or did not match its `content-length`: the downstream side's fault. */
 class RequestBodyError extends Error {}
 
+/** A request head and whole body up to this size go out in one write. */
+const WHOLE_WRITE_MAX = 64 * 1024;
 /** A body up to this size that arrived with its head is handed over as bytes rather than streamed. */
 const BUFFERED_BODY_MAX = 16 * 1024;
 /** Largest read straight into a fresh chunk buffer (bytes the consumer gets without a copy). */
@@ -132,15 +134,18 @@ export class Exchange implements RequestFraming, UnderlyingDefaultSource<Uint8Ar
     const req = this.#req;
     const head = encodeRequestHead(req.method, req.path, req.headers, req.body !== null, this, conn.scratch);
     let writeError: unknown = null;
+    const whole = req.body instanceof Uint8Array && this.framing === REQUEST_BODY_LENGTH ? req.body : null;
     try {
-      await conn.writeAll(head);
+      if (whole === null) await conn.writeAll(head);
+      else await this.#writeWhole(conn, head, whole);
     } catch (e) {
+      if (e instanceof RequestBodyError) throw e;
       // The upstream may have answered (and closed) before reading the request: look for a response first.
       writeError = e;
       this.#writeFailed = true;
     }
     if (writeError === null) {
-      if (this.framing === REQUEST_BODY_NONE) this.#writeDone = true;
+      if (this.framing === REQUEST_BODY_NONE || whole !== null) this.#writeDone = true;
       else this.#pump(conn);
     }
     let scanned = 0;
@@ -224,9 +229,28 @@ export class Exchange implements RequestFraming, UnderlyingDefaultSource<Uint8Ar
     }
   }
 
+  /** Writes the head and a body given whole, in one write when small. */
+  async #writeWhole(conn: Http1Connection, head: Uint8Array, body: Uint8Array): Promise<void> {
+    if (body.length !== this.contentLength) {
+      this.#localError = new RequestBodyError("Request body length differs from its content-length");
+      conn.close();
+      throw this.#localError;
+    }
+    if (head.length + body.length > WHOLE_WRITE_MAX) {
+      await conn.writeAll(head);
+      await conn.writeAll(body);
+      return;
+    }
+    const out = new Uint8Array(head.length + body.length);
+    out.set(head);
+    out.set(body, head.length);
+    await conn.writeAll(out);
+  }
+
   /** Pipes the request body to the socket, one chunk at a time (the socket's pace is the body's pace). */
   async #pump(conn: Http1Connection): Promise<void> {
-    const body = this.#req.body;
+    const given = this.#req.body;
+    const body = given instanceof Uint8Array ? bytesStream(given) : given;
     let writing = false;
     try {
       if (body === null) {
@@ -489,6 +513,16 @@ class BufferedResponse implements UpstreamResponse {
   whenDone(callback: () => void): void {
     callback();
   }
+}
+
+/** A one-chunk stream of `bytes` (a whole body sent with chunked framing). */
+function bytesStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (bytes.length > 0) controller.enqueue(bytes);
+      controller.close();
+    },
+  });
 }
 
 function describe(e: unknown): string {

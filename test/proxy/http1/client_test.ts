@@ -330,6 +330,46 @@ Deno.test("Http1Client streams a chunked request body and passes content-length 
   }
 });
 
+Deno.test("Http1Client sends a whole body with its head, reuses it on a fresh connection, checks its length", async () => {
+  const received: string[] = [];
+  let first = true;
+  const server = rawServer(async (conn) => {
+    const head = (await conn.readHead())!;
+    const body = (await conn.readBytes(5))!;
+    received.push(head + body);
+    await conn.write("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
+    if (first) {
+      // The pooled connection dies before the next request gets an answer: the whole body is sent again.
+      first = false;
+      await conn.readHead();
+      conn.close();
+      return;
+    }
+    await conn.waitClosed();
+  });
+  const client = new Http1Client();
+  try {
+    const headers = HeaderList.from({ host: "upstream.test", "content-length": "5" });
+    const body = new TextEncoder().encode("hello");
+    const one = await client.send(get(server.port, "/w", { method: "POST", headers, body }));
+    assert.equal(await text(one.body), "ok");
+    const two = await client.send(get(server.port, "/w", { method: "POST", headers, body }));
+    assert.equal(await text(two.body), "ok");
+    assert.deepEqual(received, [
+      "POST /w HTTP/1.1\r\nhost: upstream.test\r\ncontent-length: 5\r\n\r\nhello",
+      "POST /w HTTP/1.1\r\nhost: upstream.test\r\ncontent-length: 5\r\n\r\nhello",
+    ]);
+    const wrong = HeaderList.from({ host: "upstream.test", "content-length": "9" });
+    await assert.rejects(
+      client.send(get(server.port, "/w", { method: "POST", headers: wrong, body })),
+      isReset("local_reset"),
+    );
+  } finally {
+    client.close();
+    await server.close();
+  }
+});
+
 Deno.test("Http1Client streams a chunked upload to Deno.serve, also while the response streams back", async () => {
   const upstream = serveUpstream(async (req) =>
     new URL(req.url).pathname === "/duplex" ? new Response(req.body) : new Response(await req.arrayBuffer())
