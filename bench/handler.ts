@@ -55,7 +55,8 @@ function request(): Request {
   });
 }
 
-async function handle(n: number): Promise<void> {
+/** Sends `n` requests through the handler, one after another. */
+export async function handle(n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
     const res = await handler(request(), info);
     if (res.status !== 200) throw new Error(`status ${res.status}: ${await res.text()}`);

@@ -105,7 +105,7 @@ export async function forward(
   const req = down.request;
   const source = down.body !== undefined ? down.body : req.body;
   const { headers, path } = upstreamRequest(down, route, target);
-  const life = new RequestLifetime(req, route.timeoutMs, performance.now());
+  const life = new RequestLifetime(req, route.timeoutMs, down.startedAt);
   let policy = retryPolicyFor(route, ctx.mesh, ctx.state.cluster);
   let body: Uint8Array | null = null;
   if (source !== null) {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { gatewayWithRoutes, serveConfig, staticService, type TestGateway } from "../helpers/gateway.ts";
 import { fetchText, freePort, startUpstream } from "../helpers/net.ts";
+import { corpusPath } from "../helpers/corpus.ts";
 
 /** A gateway routing `/` to service `app` whose endpoints are `ports`, with extra VS rule fields and DR policy. */
 async function gateway(
@@ -148,6 +149,66 @@ Deno.test("circuit breaking: maxConnections 1 + 1 pending: concurrent requests o
   } finally {
     await gw.close();
     await slow.close();
+  }
+});
+
+/** fortio's `load -c C -qps 0 -n N`: C loops sending N requests in all, each loop one at a time. */
+async function fortioLoad(url: string, connections: number, requests: number) {
+  let next = 0;
+  const codes = new Map<number, number>();
+  const overflowBodies = new Set<string>();
+  await Promise.all(Array.from({ length: connections }, async () => {
+    while (next < requests) {
+      next++;
+      const res = await fetchText(url);
+      codes.set(res.status, (codes.get(res.status) ?? 0) + 1);
+      if (res.status === 503) overflowBodies.add(`${res.headers.get("x-envoy-overloaded")} ${res.body}`);
+    }
+  }));
+  return {
+    ok: codes.get(200) ?? 0,
+    overflow: codes.get(503) ?? 0,
+    other: requests - (codes.get(200) ?? 0) - (codes.get(503) ?? 0),
+    overflowBodies,
+  };
+}
+
+Deno.test("circuit-breaking task: the task's DestinationRule under fortio -c 1/2/3 gives a share of 503 UO", async () => {
+  const httpbin = startUpstream("httpbin", () => Response.json({ url: "/get" }));
+  const port = freePort();
+  const rule = await Deno.readTextFile(
+    corpusPath("istio.io/circuit-breaking/circuit-breaking-1-destinationrule.yaml"),
+  );
+  const gw = await serveConfig(
+    gatewayWithRoutes(port, "  - route: [{destination: {host: httpbin, port: {number: 80}}}]") +
+      staticService("httpbin", [httpbin.port]) +
+      rule.replace("metadata:\n  name: httpbin", "metadata:\n  name: httpbin\n  namespace: default"),
+  );
+  try {
+    const url = `http://127.0.0.1:${port}/get`;
+    const one = await fortioLoad(url, 1, 20);
+    assert.deepEqual([one.ok, one.overflow, one.other], [20, 0, 0], "one connection never overflows");
+    const two = await fortioLoad(url, 2, 20);
+    assert.equal(two.other, 0);
+    assert.ok(two.ok >= 5, `-c 2: mostly 200 (Istio's task shows 17 of 20), got ${two.ok}`);
+    const three = await fortioLoad(url, 3, 30);
+    assert.equal(three.other, 0);
+    assert.ok(
+      three.overflow >= 3 && three.ok >= 3,
+      `-c 3: a large share of 503 (Istio's task shows 19 of 30), got ${three.overflow} 503 and ${three.ok} 200`,
+    );
+    assert.deepEqual(
+      [...new Set([...two.overflowBodies, ...three.overflowBodies])],
+      ["true upstream connect error or disconnect/reset before headers. reset reason: overflow"],
+    );
+    assert.equal(
+      httpbin.requests.length,
+      one.ok + two.ok + three.ok,
+      "overflowed requests never reach the upstream",
+    );
+  } finally {
+    await gw.close();
+    await httpbin.close();
   }
 });
 
