@@ -9,6 +9,9 @@ import { Readable } from "node:stream";
 import { HeaderList } from "./header_list.ts";
 import { UpstreamError, type UpstreamRequest, type UpstreamResponse } from "./upstream.ts";
 
+/** Istio's default connect timeout (`meshConfig.connectTimeout`), for requests that carry none. */
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
 const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 256 });
 
 /** Sends the request and resolves when the response headers arrive. */
@@ -29,9 +32,22 @@ export function sendUpstreamNodeHttp(req: UpstreamRequest): Promise<UpstreamResp
       agent,
       signal: req.signal,
     });
+    let connectTimer: ReturnType<typeof setTimeout> | undefined;
+    let connectTimedOut = false;
     outgoing.on("socket", (socket) => {
-      if (!socket.connecting) connected = true;
-      else socket.once("connect", () => (connected = true));
+      if (!socket.connecting) {
+        connected = true;
+        return;
+      }
+      const timeoutMs = req.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+      connectTimer = setTimeout(() => {
+        connectTimedOut = true;
+        outgoing.destroy(new Error(`connect timeout after ${timeoutMs} ms`));
+      }, timeoutMs);
+      socket.once("connect", () => {
+        connected = true;
+        clearTimeout(connectTimer);
+      });
     });
     outgoing.on("response", (res) => {
       const raw = res.rawHeaders;
@@ -48,7 +64,9 @@ export function sendUpstreamNodeHttp(req: UpstreamRequest): Promise<UpstreamResp
       });
     });
     outgoing.on("error", (err: NodeJS.ErrnoException) => {
-      if (req.signal?.aborted) reject(new UpstreamError("local_reset", "request aborted"));
+      clearTimeout(connectTimer);
+      if (connectTimedOut) reject(new UpstreamError("connection_failure", err.message));
+      else if (req.signal?.aborted) reject(new UpstreamError("local_reset", "request aborted"));
       else if (!connected) reject(new UpstreamError("connection_failure", err.message));
       else reject(new UpstreamError("remote_reset", err.message));
     });
