@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { formatDiagnostic, hasErrors } from "../config/diagnostics.ts";
 import { DEFAULT_MESH_CONFIG, loadMeshConfigFile, type MeshConfig } from "../config/mesh/mod.ts";
 import { parseLabels } from "../compile/labels.ts";
+import { localityFromLabels, localityFromMetaJsonLabels } from "../compile/proxy_topology.ts";
 import { DEMO_CONFIG } from "../demo/config.ts";
 import { startDemoUpstreams } from "../demo/upstreams.ts";
 import type { ConfigSource } from "../server/config_manager.ts";
@@ -16,6 +17,9 @@ const SERVE_USAGE = `usage: portcullis serve [--config PATH]... [--mesh FILE] [o
   --mesh FILE          MeshConfig fields, as in Istio's mesh ConfigMap
   --labels k=v,...     this gateway's workload labels (default istio=ingressgateway)
   --namespace NS       this gateway's namespace (default istio-system)
+  --locality R/Z/S     this gateway's locality (region/zone/subzone) for locality load balancing; default:
+                       the locality labels of --labels, else of $ISTIO_METAJSON_LABELS, else unknown
+  --network NAME       this gateway's network (default $ISTIO_META_NETWORK)
   --port-offset N      add N to every Gateway port (serve port 80 as 8080 without root)
   --bind ADDR          listen on ADDR instead of each server's bind (default 0.0.0.0)
   --admin-port N       admin API on 127.0.0.1 (default 15000)
@@ -35,6 +39,8 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
         mesh: { type: "string" },
         labels: { type: "string", default: "istio=ingressgateway" },
         namespace: { type: "string", default: "istio-system" },
+        locality: { type: "string" },
+        network: { type: "string" },
         "port-offset": { type: "string", default: "0" },
         bind: { type: "string" },
         "admin-port": { type: "string", default: "15000" },
@@ -53,6 +59,10 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
     console.log(SERVE_USAGE);
     return 0;
   }
+  if (values.locality !== undefined && values.locality.split("/").length > 3) {
+    console.error(`--locality: expected region/zone/subzone, got ${values.locality}\n${SERVE_USAGE}`);
+    return 2;
+  }
   let mesh: MeshConfig = DEFAULT_MESH_CONFIG;
   if (values.mesh) {
     const loaded = await loadMeshConfigFile(values.mesh);
@@ -70,10 +80,14 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
     if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--${name}: not a port: ${v}`);
     return n;
   };
+  const labels = parseLabels(values.labels!);
+  const locality = values.locality ?? localityFromLabels(labels) ??
+    localityFromMetaJsonLabels(Deno.env.get("ISTIO_METAJSON_LABELS"));
+  const network = values.network ?? (Deno.env.get("ISTIO_META_NETWORK") || undefined);
   const gateway = await startGateway({
     source,
     mesh,
-    identity: { labels: parseLabels(values.labels!), namespace: values.namespace! },
+    identity: { labels, namespace: values.namespace!, locality, network },
     portOffset: Number(values["port-offset"]),
     bindAddress: values.bind,
     ports: {

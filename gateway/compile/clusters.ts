@@ -1,6 +1,7 @@
 /**
  * Building upstream clusters: one per service port and one per DestinationRule subset, named as Istio names
- * them (`outbound|PORT|SUBSET|HOST`), with the DestinationRule traffic policy merged for that port and subset.
+ * them (`outbound|PORT|SUBSET|HOST`), with the DestinationRule traffic policy merged for that port and subset,
+ * and the locality load balancing that policy (or meshConfig) asks for, seen from this gateway.
  * @module
  */
 import type { ConfigSet } from "../config/config_set.ts";
@@ -9,7 +10,10 @@ import { compareByCreation, type Resource } from "../config/resource.ts";
 import { hostMatches, resolveShortName } from "../config/hosts.ts";
 import { selectorMatches } from "./labels.ts";
 import type { ServiceRegistry } from "./services.ts";
-import type { Cluster } from "./types.ts";
+import type { LocalityLbSetting } from "../config/mesh/mod.ts";
+import { effectiveLocalityLbSetting } from "../upstream/locality_plan.ts";
+import type { ProxyTopology } from "./proxy_topology.ts";
+import type { Cluster, ClusterLocalityLb } from "./types.ts";
 import { exportedTo } from "./virtual_hosts.ts";
 
 /** The name of a cluster, as Istio builds it (`model.BuildSubsetKey`). */
@@ -17,11 +21,22 @@ export function clusterName(port: number, subset: string | undefined, host: stri
   return `outbound|${port}|${subset ?? ""}|${host}`;
 }
 
-/** Builds every cluster of the registry, seen from a gateway in `gatewayNamespace`. */
+/** What locality load balancing needs from the mesh and the gateway. */
+export interface LocalityContext {
+  /** meshConfig `localityLbSetting`, the default for DestinationRules without one. */
+  readonly meshSetting?: LocalityLbSetting;
+  readonly proxy: ProxyTopology;
+}
+
+/**
+ * Builds every cluster of the registry, seen from a gateway in `gatewayNamespace`; with `locality`, clusters
+ * carry their locality load balancing.
+ */
 export function buildClusters(
   services: ServiceRegistry,
   config: ConfigSet,
   gatewayNamespace: string,
+  locality?: LocalityContext,
 ): Map<string, Cluster> {
   const out = new Map<string, Cluster>();
   const rules = [...config.destinationRules]
@@ -43,7 +58,14 @@ export function buildClusters(
       };
       const policy = mergeTrafficPolicy(dr?.spec.trafficPolicy, undefined, port.number);
       const name = clusterName(port.number, undefined, service.host);
-      out.set(name, { ...base, name, endpoints: port.endpoints, trafficPolicy: policy, tls: policy?.tls });
+      out.set(name, {
+        ...base,
+        name,
+        endpoints: port.endpoints,
+        trafficPolicy: policy,
+        tls: policy?.tls,
+        ...localityLbOf(policy, locality),
+      });
       for (const subset of dr?.spec.subsets ?? []) {
         const subsetPolicy = mergeTrafficPolicy(dr?.spec.trafficPolicy, subset.trafficPolicy, port.number);
         const subsetName = clusterName(port.number, subset.name, service.host);
@@ -54,11 +76,36 @@ export function buildClusters(
           endpoints: port.endpoints.filter((e) => selectorMatches(subset.labels, e.labels)),
           trafficPolicy: subsetPolicy,
           tls: subsetPolicy?.tls,
+          ...localityLbOf(subsetPolicy, locality),
         });
       }
     }
   }
   return out;
+}
+
+/**
+ * The locality load balancing of a cluster with `policy` (as a spreadable `{localityLb}`, empty when none):
+ * the policy's `localityLbSetting`, else the mesh's, when enabled and able to change anything, which needs
+ * `distribute` or failover, and failover needs `outlierDetection` (Istio's rule).
+ */
+export function localityLbOf(
+  policy: TrafficPolicy | undefined,
+  locality: LocalityContext | undefined,
+): { localityLb?: ClusterLocalityLb } {
+  if (!locality) return {};
+  const setting = effectiveLocalityLbSetting(locality.meshSetting, policy?.loadBalancer?.localityLbSetting);
+  if (!setting) return {};
+  const failover = policy?.outlierDetection !== undefined;
+  if (!failover && (setting.distribute ?? []).length === 0) return {};
+  return {
+    localityLb: {
+      setting,
+      failover,
+      proxyLocality: locality.proxy.locality,
+      proxyLabels: locality.proxy.labels,
+    },
+  };
 }
 
 /** The DestinationRule for a host: an exact host wins over the most specific wildcard; older rules first. */

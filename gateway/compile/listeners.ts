@@ -15,6 +15,13 @@ import type { ListenerConfig, ListenerProtocol, ServerConfig } from "./types.ts"
 export interface GatewayIdentity {
   readonly labels: Readonly<Record<string, string>>;
   readonly namespace: string;
+  /**
+   * The gateway's locality, `region/zone/subzone` (`serve --locality`); when absent, the topology or locality
+   * labels among `labels` give it, as istiod reads a proxy's (see `proxy_topology.ts`).
+   */
+  readonly locality?: string;
+  /** The gateway's network (`serve --network`, `ISTIO_META_NETWORK`). */
+  readonly network?: string;
 }
 
 /** The Gateways whose selector matches this workload, in creation order. */

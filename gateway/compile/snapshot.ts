@@ -7,6 +7,7 @@ import type { Diagnostic } from "../config/diagnostics.ts";
 import type { MeshConfig } from "../config/mesh/mod.ts";
 import { buildClusters } from "./clusters.ts";
 import { buildListeners, type GatewayIdentity, selectGateways } from "./listeners.ts";
+import { proxyTopology } from "./proxy_topology.ts";
 import { buildServiceRegistry } from "./services.ts";
 import type { RouteTable, Snapshot } from "./types.ts";
 import { buildRouteTable } from "./virtual_hosts.ts";
@@ -52,7 +53,10 @@ export function compileSnapshot(config: ConfigSet, options: CompileOptions): Sna
     mesh: options.mesh,
     listeners,
     routeTables,
-    clusters: buildClusters(services, config, options.identity.namespace),
+    clusters: buildClusters(services, config, options.identity.namespace, {
+      meshSetting: options.mesh.localityLbSetting,
+      proxy: proxyTopology(options.identity),
+    }),
     config,
     warnings,
   };

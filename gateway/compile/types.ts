@@ -16,7 +16,7 @@ import type {
   HTTPRetry,
   HTTPRewrite,
 } from "../config/kinds/networking/virtual_service.ts";
-import type { MeshConfig } from "../config/mesh/mod.ts";
+import type { LocalityLbSetting, MeshConfig } from "../config/mesh/mod.ts";
 import type { ServerHost } from "../config/hosts.ts";
 
 /** How a listener treats its bytes: plain HTTP, TLS terminated then HTTP, TLS passed through by SNI, raw TCP. */
@@ -149,6 +149,22 @@ export interface Endpoint {
   readonly network?: string;
 }
 
+/**
+ * Locality load balancing of a cluster as Istio programs it for this gateway: the `localityLbSetting` in force
+ * and the gateway's place, from which `upstream/locality_plan.ts` assigns the endpoints' priorities and locality
+ * weights. Set only when it can change anything: `distribute` is given, or failover is on.
+ */
+export interface ClusterLocalityLb {
+  /** The DestinationRule's setting, else meshConfig's. */
+  readonly setting: LocalityLbSetting;
+  /** Failover applies: the cluster has `outlierDetection` (Istio's condition for priorities). */
+  readonly failover: boolean;
+  /** The gateway's locality, `region/zone/subzone`; empty when unknown. */
+  readonly proxyLocality: string;
+  /** The gateway's labels plus its topology labels (region, zone, subzone, network), for `failoverPriority`. */
+  readonly proxyLabels: Readonly<Record<string, string>>;
+}
+
 /** How a cluster finds its endpoints (ServiceEntry `resolution`). */
 export type Resolution = "NONE" | "STATIC" | "DNS" | "DNS_ROUND_ROBIN" | "DYNAMIC_DNS";
 
@@ -165,6 +181,8 @@ export interface Cluster {
   /** DestinationRule policy after Istio's merge (top level, port level, subset, subset port level). */
   readonly trafficPolicy?: TrafficPolicy;
   readonly tls?: ClientTLSSettings;
+  /** Locality load balancing; absent when it is off or has no effect. */
+  readonly localityLb?: ClusterLocalityLb;
   /** `namespace/name` of the ServiceEntry and DestinationRule it came from. */
   readonly serviceEntry?: string;
   readonly destinationRule?: string;

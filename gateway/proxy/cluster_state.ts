@@ -2,6 +2,10 @@
  * The live state of an upstream cluster: its load balancer, outlier detector and circuit breaker, built from
  * the cluster's DestinationRule policy. State survives a config reload while the cluster's policy and endpoints
  * stay the same, so ejections and counters are not reset by unrelated changes.
+ *
+ * When the cluster has locality load balancing (`Cluster.localityLb`) that splits its endpoints into several
+ * priorities or weighted localities, the balancer is a `LocalityBalancer`: it picks a priority and locality
+ * from the endpoints' health (outlier ejections) before the cluster's algorithm picks the host.
  * @module
  */
 import type { Cluster, Endpoint } from "../compile/types.ts";
@@ -12,9 +16,16 @@ import {
   resolveThresholds,
   UNLIMITED,
 } from "../upstream/circuit_breaker.ts";
-import { createLoadBalancer, lbPolicyOf, type LoadBalancer } from "../upstream/load_balancer/mod.ts";
+import {
+  createLoadBalancer,
+  lbPolicyOf,
+  type LoadBalancer,
+  type LoadBalancerOptions,
+  LocalityBalancer,
+} from "../upstream/load_balancer/mod.ts";
 import { endpointKey } from "../upstream/load_balancer/hash.ts";
 import { ActiveRequests } from "../upstream/load_balancer/types.ts";
+import { isSinglePool, planLocalities } from "../upstream/locality.ts";
 import { createOutlierDetector, type OutlierDetector } from "../upstream/outlier_detector.ts";
 
 /** A held upstream slot (connection + request under HTTP/1.1); release it once the exchange is over. */
@@ -69,13 +80,31 @@ export class ClusterState {
         active: this.#active,
         endpointAddedAt: (e: Endpoint) => this.#joined.get(endpointKey(e)),
       };
+      this.outlier?.setEndpoints(endpoints);
       const lb = this.passthrough
         ? createLoadBalancer({ simple: "ROUND_ROBIN" }, endpoints, options)
-        : createLoadBalancer(settings, endpoints, options);
+        : this.#localityBalancer(endpoints, options) ?? createLoadBalancer(settings, endpoints, options);
       this.#balancer = { endpoints, lb };
-      this.outlier?.setEndpoints(endpoints);
     }
     return this.#balancer.lb;
+  }
+
+  /** A locality-aware balancer, when locality load balancing splits `endpoints` into several pools. */
+  #localityBalancer(endpoints: readonly Endpoint[], options: LoadBalancerOptions): LoadBalancer | undefined {
+    const locality = this.cluster.localityLb;
+    const settings = this.cluster.trafficPolicy?.loadBalancer;
+    const kind = lbPolicyOf(settings);
+    if (!locality || kind === "PASSTHROUGH") return undefined;
+    const plan = planLocalities(endpoints, locality);
+    if (isSinglePool(plan, endpoints.length)) return undefined;
+    const outlier = this.outlier;
+    return new LocalityBalancer(plan, {
+      kind,
+      build: (list) => createLoadBalancer(settings, list, options),
+      ejected: outlier ? () => outlier.ejected(endpoints) : undefined,
+      panicThreshold: outlier?.config.minHealthPercent ?? 0,
+      active: this.#active,
+    });
   }
 
   /** True when the endpoint `address:port` belongs (or belonged) to this cluster. */
@@ -145,6 +174,7 @@ export class ClusterStates {
     if (hit) return hit;
     const fingerprint = JSON.stringify([
       cluster.trafficPolicy ?? null,
+      cluster.localityLb ?? null,
       cluster.endpoints,
       cluster.resolution,
       meshConnectTimeout ?? null,

@@ -8,6 +8,7 @@ import type { Cluster, Endpoint, RouteEntry, WeightedCluster } from "../compile/
 import type { MeshConfig } from "../config/mesh/mod.ts";
 import { type ConnectionPoolConfig, OVERFLOW_RESPONSE } from "../upstream/circuit_breaker.ts";
 import { hashKeyFor } from "../upstream/load_balancer/hash_key.ts";
+import type { LbContext } from "../upstream/load_balancer/types.ts";
 import {
   type AttemptOutcome,
   NO_RETRIES,
@@ -145,7 +146,14 @@ export async function forward(
       remoteAddress: down.edge.addresses.client,
     }, hashing)
     : undefined;
-  const lbContext = hash?.hashKey !== undefined ? { hashKey: hash.hashKey } : undefined;
+  // Hosts of earlier attempts in order, repeats included (Envoy counts one per attempt): locality-aware
+  // balancing moves retries to other priorities with `retryRemoteLocalities`.
+  const attempted: Endpoint[] = [];
+  const lbContext: LbContext | undefined = policy.retryRemoteLocalities
+    ? { hashKey: hash?.hashKey, retryRemoteLocalities: true, attempted }
+    : hash?.hashKey !== undefined
+    ? { hashKey: hash.hashKey }
+    : undefined;
   try {
     for (let attempt = 1;; attempt++) {
       const ejected = outlier && !outlier.isPanic(ctx.endpoints) ? outlier.ejected(ctx.endpoints) : undefined;
@@ -195,6 +203,7 @@ export async function forward(
         slot.release();
         await result.response?.body?.cancel().catch(() => {});
         tried.add(endpoint);
+        attempted.push(endpoint);
         await life.sleep(decision.backoffMs);
         if (!life.cause) continue;
         return life.cause === "UT"

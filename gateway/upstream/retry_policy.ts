@@ -47,7 +47,10 @@ export interface RetryPolicy {
   readonly retriableStatusCodes: ReadonlySet<number>;
   /** Response header names for `retriable-headers` (Istio cannot set any). */
   readonly retriableHeaderNames: readonly string[];
-  /** Retry in other localities first (Envoy `previous_priorities`); informational, no localities here. */
+  /**
+   * Retry in other localities (Envoy `previous_priorities`, update frequency 2): pass it with the attempted
+   * hosts in the balancer's `LbContext` (`retryRemoteLocalities`, `attempted`); see `locality.ts`.
+   */
   readonly retryRemoteLocalities: boolean;
   /** Prefer hosts not tried yet (Envoy `previous_hosts` predicate). */
   readonly retryIgnorePreviousHosts: boolean;

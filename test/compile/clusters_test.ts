@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { compileYaml } from "../helpers/config.ts";
+import { compileYaml, DEFAULT_IDENTITY, loadYaml } from "../helpers/config.ts";
+import { compileSnapshot } from "../../gateway/compile/snapshot.ts";
+import { DEFAULT_MESH_CONFIG } from "../../gateway/config/mesh/mod.ts";
 
 const SERVICES = `apiVersion: networking.istio.io/v1
 kind: ServiceEntry
@@ -166,4 +168,56 @@ spec:
     "outbound|9080||ratings.default.svc.cluster.local",
     "outbound|8080||unknown.default.svc.cluster.local",
   ]);
+});
+
+Deno.test("clusters: locality LB from the DestinationRule, else the mesh default, only with failover or distribute", () => {
+  const identity = { ...DEFAULT_IDENTITY, locality: "us-east/zone1", network: "net1" };
+  const text = SERVICES + `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews, namespace: default}
+spec:
+  host: reviews
+  trafficPolicy: {outlierDetection: {consecutive5xxErrors: 1}}
+  subsets:
+  - {name: v1, labels: {version: v1}}
+  - name: v2
+    labels: {version: v2}
+    trafficPolicy: {loadBalancer: {localityLbSetting: {enabled: false}}}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: ratings, namespace: default}
+spec:
+  host: ratings.default.svc.cluster.local
+  trafficPolicy:
+    loadBalancer:
+      localityLbSetting:
+        distribute: [{from: "us-east/*", to: {"us-east/*": 100}}]
+`;
+  const snap = compileYaml(text, identity);
+  const c = (name: string) => snap.clusters.get(name)!;
+  const proxyLabels = {
+    istio: "ingressgateway",
+    "topology.kubernetes.io/region": "us-east",
+    "topology.kubernetes.io/zone": "zone1",
+    "topology.istio.io/network": "net1",
+  };
+  assert.deepEqual(c("outbound|9080||reviews.default.svc.cluster.local").localityLb, {
+    setting: { enabled: true },
+    failover: true,
+    proxyLocality: "us-east/zone1",
+    proxyLabels,
+  });
+  assert.equal(c("outbound|9080|v1|reviews.default.svc.cluster.local").localityLb?.failover, true);
+  assert.equal(c("outbound|9080|v2|reviews.default.svc.cluster.local").localityLb, undefined, "disabled");
+  const ratings = c("outbound|9080||ratings.default.svc.cluster.local").localityLb;
+  assert.deepEqual([ratings?.failover, ratings?.setting.distribute?.length], [false, 1]);
+  assert.equal(c("outbound|80||httpbin.org").localityLb, undefined, "no outlier detection, no distribute");
+  // The mesh default turned off: only explicit DestinationRule settings remain.
+  const off = compileSnapshot(loadYaml(text).config, {
+    mesh: { ...DEFAULT_MESH_CONFIG, localityLbSetting: { enabled: false } },
+    identity,
+  });
+  assert.equal(off.clusters.get("outbound|9080||reviews.default.svc.cluster.local")!.localityLb, undefined);
+  assert.ok(off.clusters.get("outbound|9080||ratings.default.svc.cluster.local")!.localityLb);
 });

@@ -501,3 +501,15 @@ Deno.test("mesh: never throws on odd input", () => {
   }
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
 });
+
+Deno.test("mesh: localityLbSetting is the default for DestinationRules, checked as istiod checks it", () => {
+  assert.deepEqual(DEFAULT_MESH_CONFIG.localityLbSetting, { enabled: true });
+  const ok = parse("localityLbSetting:\n  failover: [{from: us-east, to: eu-west}]\n");
+  assert.deepEqual(ok.diagnostics, []);
+  assert.deepEqual(ok.mesh.localityLbSetting, { failover: [{ from: "us-east", to: "eu-west" }] });
+  assert.deepEqual(parse("localityLbSetting: {enabled: false}\n").mesh.localityLbSetting, { enabled: false });
+  const bad = parse("localityLbSetting:\n  distribute: [{from: a, to: {b: 90}}]\n");
+  assert.deepEqual(bySeverity(bad, "error"), [
+    "mesh.yaml:2:30: error: MeshConfig: localityLbSetting.distribute[0].to: total locality weight 90 != 100",
+  ]);
+});

@@ -3,6 +3,7 @@
  * side servers on 127.0.0.1 only, ephemeral side ports.
  * @module
  */
+import type { GatewayIdentity } from "../../gateway/compile/listeners.ts";
 import { DEFAULT_MESH_CONFIG, type MeshConfig } from "../../gateway/config/mesh/mod.ts";
 import type { ConfigSource } from "../../gateway/server/config_manager.ts";
 import { type RunningGateway, startGateway } from "../../gateway/server/gateway.ts";
@@ -19,6 +20,8 @@ export interface TestGateway extends RunningGateway {
 export interface TestGatewayOptions {
   readonly mesh?: MeshConfig;
   readonly watch?: boolean;
+  /** Identity fields replacing the defaults (`istio=ingressgateway` in istio-system, no locality). */
+  readonly identity?: Partial<GatewayIdentity>;
 }
 
 /** Starts a gateway on `source` (bound to 127.0.0.1, side servers on free ports). */
@@ -30,7 +33,7 @@ export async function startTestGateway(
   const gw = await startGateway({
     source,
     mesh: options.mesh ?? DEFAULT_MESH_CONFIG,
-    identity: { labels: { istio: "ingressgateway" }, namespace: "istio-system" },
+    identity: { labels: { istio: "ingressgateway" }, namespace: "istio-system", ...options.identity },
     bindAddress: "127.0.0.1",
     ports: { admin: 0, readiness: 0, prometheus: 0 },
     watch: options.watch,

@@ -53,6 +53,7 @@ function applyDefaults(input: MeshInput, ctx: Context): MeshConfig {
     outboundTrafficPolicy: { mode: input.outboundTrafficPolicy?.mode ?? d.outboundTrafficPolicy.mode },
     pathNormalization: { normalization: normalization === "DEFAULT" ? "BASE" : normalization },
     defaultHttpRetryPolicy: retry,
+    localityLbSetting: input.localityLbSetting ?? d.localityLbSetting,
     extensionProviders: extensionProviders(input.extensionProviders ?? [], ctx),
     defaultProviders: {
       metrics: input.defaultProviders?.metrics ?? [],

@@ -22,6 +22,7 @@ export const DEFAULT_MESH_CONFIG: MeshConfig = deepFreeze(
     outboundTrafficPolicy: { mode: "ALLOW_ANY" },
     pathNormalization: { normalization: "BASE" },
     defaultHttpRetryPolicy: { attempts: 2, retryOn: DEFAULT_RETRY_ON },
+    localityLbSetting: { enabled: true },
     extensionProviders: BUILTIN_PROVIDERS,
     defaultProviders: { metrics: [], tracing: [], accessLogging: [] },
     accessLogFile: "",

@@ -30,6 +30,7 @@ export type {
 export type {
   ForwardClientCertDetails,
   HttpRetryPolicy,
+  LocalityLbSetting,
   MeshConfig,
   OutboundTrafficMode,
   PathNormalization,

@@ -94,7 +94,6 @@ const UNUSED_MESH_FIELDS = [
   "configSources",
   "enableAutoMtls",
   "caCertificates",
-  "localityLbSetting",
   "zoneAwareLbSetting",
   "h2UpgradePolicy",
   "inboundClusterStatName",
@@ -154,6 +153,13 @@ export const meshShape = {
     retryRemoteLocalities: bool.optional(),
     retryIgnorePreviousHosts: bool.optional(),
     backoff: duration.optional(),
+  }),
+  localityLbSetting: message({
+    enabled: bool.nullable().optional(),
+    distribute: z.array(message({ from: str.optional(), to: z.record(z.string(), uint32).optional() }))
+      .optional(),
+    failover: z.array(message({ from: str.optional(), to: str.optional() })).optional(),
+    failoverPriority: strList.optional(),
   }),
   extensionProviders: z.array(extensionProvider),
   defaultProviders: message({

@@ -32,6 +32,21 @@ export interface HttpRetryPolicy {
   readonly backoff?: string;
 }
 
+/**
+ * `istio.networking.v1alpha3.LocalityLoadBalancerSetting`, as MeshConfig `localityLbSetting` and a
+ * DestinationRule's `loadBalancer.localityLbSetting` hold it.
+ */
+export interface LocalityLbSetting {
+  /** `false` turns locality load balancing off; unset or `null` leaves it on. */
+  readonly enabled?: boolean | null;
+  /** Traffic shares by locality, for the gateway localities matching `from` (weights in each `to` sum to 100). */
+  readonly distribute?: readonly { readonly from?: string; readonly to?: Readonly<Record<string, number>> }[];
+  /** Region to fail over to once the gateway's own region has no healthy endpoints. */
+  readonly failover?: readonly { readonly from?: string; readonly to?: string }[];
+  /** Labels (optionally `label=value`) ordering endpoints by how many of them match the gateway's. */
+  readonly failoverPriority?: readonly string[];
+}
+
 /** The part of `defaultConfig` (ProxyConfig) a gateway uses. */
 export interface ProxyConfig {
   readonly gatewayTopology: {
@@ -56,6 +71,8 @@ export interface MeshConfig {
   readonly pathNormalization: { readonly normalization: PathNormalization };
   /** Used for routes without `retries` (default: 2 attempts on connect-failure,refused-stream,…). */
   readonly defaultHttpRetryPolicy: HttpRetryPolicy;
+  /** The default for DestinationRules without `localityLbSetting` (Istio's default: `{enabled: true}`). */
+  readonly localityLbSetting: LocalityLbSetting;
   /** Istio's built-in providers (`prometheus`, `stackdriver`, `envoy`) followed by the configured ones. */
   readonly extensionProviders: readonly ExtensionProvider[];
   readonly defaultProviders: {

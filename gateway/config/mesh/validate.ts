@@ -1,10 +1,11 @@
 /**
- * istiod's `ValidateMeshConfig` checks on the MeshConfig fields Portcullis reads: timeouts, trust domains and
- * default providers.
+ * istiod's `ValidateMeshConfig` checks on the MeshConfig fields Portcullis reads: timeouts, trust domains,
+ * default providers and the locality load-balancing default.
  * @module
  */
 import { parseDuration } from "../duration.ts";
 import { isDns1123Label } from "../kinds/host_rules.ts";
+import { validateLocalityLbSetting } from "../kinds/networking/destination_rule_lb_rules.ts";
 import type { Context } from "./context.ts";
 import type { MeshInput } from "./schema.ts";
 import type { MeshConfig } from "./types.ts";
@@ -50,6 +51,10 @@ export function validateMesh(mesh: MeshConfig, input: MeshInput, ctx: Context): 
         `trustDomainAliases[${i}], domain \`${alias}\` : ${err}`,
       );
     }
+  });
+  // istiod checks it as a DestinationRule's, with outlier detection taken as present.
+  validateLocalityLbSetting(input.localityLbSetting, {}, ["localityLbSetting"], {
+    report: (path, message, severity = "error") => ctx.report(severity, path, message),
   });
   const names = new Set(mesh.extensionProviders.map((p) => p.name));
   for (const kind of ["metrics", "tracing", "accessLogging"] as const) {

@@ -14,8 +14,9 @@
  * | `PASSTHROUGH` | none: see `lbPolicyOf` |
  *
  * `warmup` / `warmupDurationSecs` apply to ROUND_ROBIN and LEAST_REQUEST when the caller supplies
- * `endpointAddedAt`. Not implemented: `localityLbSetting` / `zoneAwareLbSetting` (locality weighting,
- * failover and priorities: every endpoint is one priority level here) and ORCA utilization weights.
+ * `endpointAddedAt`. `localityLbSetting` (priorities, locality weights, failover) wraps these balancers in a
+ * `LocalityBalancer` (`locality_balancer.ts`, over a plan from `../locality.ts`). Not implemented:
+ * `zoneAwareLbSetting` and ORCA utilization weights.
  * @module
  */
 import type { Endpoint } from "../../compile/types.ts";
@@ -36,6 +37,7 @@ export {
   type LoadBalancerOptions,
 } from "./types.ts";
 export { LeastRequestBalancer } from "./least_request.ts";
+export { LocalityBalancer, type LocalityBalancerOptions } from "./locality_balancer.ts";
 export { DEFAULT_MAGLEV_TABLE_SIZE, MaglevBalancer, type MaglevOptions, nextPrime } from "./maglev.ts";
 export { RandomBalancer } from "./random.ts";
 export { DEFAULT_MINIMUM_RING_SIZE, RingHashBalancer, type RingHashOptions } from "./ring_hash.ts";

@@ -18,6 +18,13 @@ export interface LbContext {
    * is taken as an already computed hash. Without one a consistent-hash balancer picks at random, as Envoy does.
    */
   readonly hashKey?: string | bigint;
+  /**
+   * The route's `retryRemoteLocalities`: retries move to priorities not tried yet (Envoy `previous_priorities`).
+   * Read by locality-aware balancing, together with `attempted`.
+   */
+  readonly retryRemoteLocalities?: boolean;
+  /** The hosts of this request's earlier attempts, oldest first, one entry per attempt. */
+  readonly attempted?: readonly Endpoint[];
 }
 
 /**

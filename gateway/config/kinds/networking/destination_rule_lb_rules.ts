@@ -90,7 +90,7 @@ export function validateLocalityLbSetting(
   lb: LocalityLbSetting | undefined,
   outlier: OutlierDetection | undefined,
   at: FieldPath,
-  ctx: RuleContext,
+  ctx: Pick<RuleContext, "report">,
 ): void {
   if (!lb) return;
   const distribute = lb.distribute ?? [];
