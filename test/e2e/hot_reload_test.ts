@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { simpleConfig, startTestGateway, writeAtomically } from "../helpers/gateway.ts";
+import {
+  gatewayWithRoutes,
+  simpleConfig,
+  startTestGateway,
+  staticService,
+  writeAtomically,
+} from "../helpers/gateway.ts";
 import { eventually, fetchText, freePort, startUpstream } from "../helpers/net.ts";
 
 Deno.test("hot reload: a changed file is picked up, an invalid one is refused and the last good config serves", async () => {
@@ -162,6 +168,63 @@ Deno.test("startup with an invalid config serves nothing, reports the errors, th
   } finally {
     await gw.close();
     await a.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("hot reload: a weighted split stays accurate under concurrent load while the config reloads", async () => {
+  const dir = await Deno.makeTempDir();
+  const a = startUpstream("A");
+  const b = startUpstream("B");
+  const port = freePort();
+  const file = `${dir}/config.yaml`;
+  const config = (weightA: number, revision: number) =>
+    gatewayWithRoutes(
+      port,
+      `  - route:
+    - {destination: {host: a, port: {number: 80}}, weight: ${weightA}}
+    - {destination: {host: b, port: {number: 80}}, weight: ${100 - weightA}}
+    headers: {request: {set: {x-revision: "${revision}"}}}`,
+    ) + staticService("a", [a.port]) + staticService("b", [b.port]);
+  await Deno.writeTextFile(file, config(80, 0));
+  const gw = await startTestGateway({ kind: "paths", paths: [dir] });
+  try {
+    const load = async (weightA: number, reloads: boolean) => {
+      const counts: Record<string, number> = { A: 0, B: 0 };
+      let revision = 0;
+      let sent = 0;
+      let reloading = reloads;
+      const reloader = (async () => {
+        while (reloading) {
+          await writeAtomically(file, config(weightA, ++revision));
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      })();
+      await Promise.all(Array.from({ length: 8 }, async () => {
+        while (sent < 2000) {
+          sent++;
+          counts[(await fetchText(`http://127.0.0.1:${port}/`)).body]++;
+        }
+      }));
+      reloading = false;
+      await reloader;
+      return { counts, revision };
+    };
+    const first = await load(80, true);
+    // Binomial(2000, 0.2): mean 400, sd 17.9; 5 sd either side.
+    assert.ok(first.counts.B > 310 && first.counts.B < 490, JSON.stringify(first));
+    assert.ok(
+      first.revision >= 3 && gw.config.current().version >= 3,
+      `reloads during the run: ${first.revision}`,
+    );
+    await writeAtomically(file, config(20, 1000));
+    assert.ok(await eventually(() => gw.config.current().version >= first.revision + 2));
+    const second = await load(20, false);
+    assert.ok(second.counts.A > 310 && second.counts.A < 490, JSON.stringify(second));
+  } finally {
+    await gw.close();
+    await a.close();
+    await b.close();
     await Deno.remove(dir, { recursive: true });
   }
 });
