@@ -26,6 +26,7 @@ import {
 import { endpointKey } from "../upstream/load_balancer/hash.ts";
 import { ActiveRequests } from "../upstream/load_balancer/types.ts";
 import { isSinglePool, planLocalities } from "../upstream/locality.ts";
+import { ClusterCounters } from "../upstream/cluster_counters.ts";
 import { createOutlierDetector, type OutlierDetector } from "../upstream/outlier_detector.ts";
 
 /** A held upstream slot (connection + request under HTTP/1.1); release it once the exchange is over. */
@@ -43,6 +44,8 @@ export class ClusterState {
   readonly outlier?: OutlierDetector;
   /** Connection settings (connect timeout, requests per connection, idle timeout). */
   readonly pool: ConnectionPoolConfig;
+  /** Request counters (Envoy's `upstream_rq_*` cluster stats). */
+  readonly counters: ClusterCounters;
   readonly #unlimited: boolean;
   readonly #active = new ActiveRequests();
   #balancer?: { endpoints: readonly Endpoint[]; lb: LoadBalancer };
@@ -50,8 +53,18 @@ export class ClusterState {
   /** When each endpoint (`address:port`) joined; undefined for those there from the start (no warmup). */
   readonly #joined: Map<string, number | undefined>;
 
-  constructor(cluster: Cluster, meshConnectTimeout?: string, joined = new Map<string, number | undefined>()) {
+  /**
+   * `joined`: when known endpoints joined the cluster (for warmup); `counters`: the counters of the cluster's
+   * previous state, kept across a policy change as Envoy keeps stats by cluster name.
+   */
+  constructor(
+    cluster: Cluster,
+    meshConnectTimeout?: string,
+    joined = new Map<string, number | undefined>(),
+    counters = new ClusterCounters(),
+  ) {
     this.cluster = cluster;
+    this.counters = counters;
     this.#joined = joined;
     const policy = cluster.trafficPolicy;
     this.pool = resolveConnectionPool(policy?.connectionPool, meshConnectTimeout);
@@ -168,6 +181,11 @@ export class ClusterStates {
   #byCluster = new WeakMap<Cluster, ClusterState>();
   #byName = new Map<string, { fingerprint: string; state: ClusterState }>();
 
+  /** The state of each cluster that has served traffic, by cluster name (the latest one per name). */
+  *entries(): IterableIterator<[string, ClusterState]> {
+    for (const [name, { state }] of this.#byName) yield [name, state];
+  }
+
   /** The state of `cluster` (`meshConnectTimeout` is `meshConfig.connectTimeout`). */
   get(cluster: Cluster, meshConnectTimeout?: string): ClusterState {
     const hit = this.#byCluster.get(cluster);
@@ -193,7 +211,7 @@ export class ClusterStates {
           joined.set(key, known.state.hasEndpoint(key) ? known.state.joinedAtKey(key) : now);
         }
       }
-      state = new ClusterState(cluster, meshConnectTimeout, joined);
+      state = new ClusterState(cluster, meshConnectTimeout, joined, known?.state.counters);
     }
     this.#byName.set(cluster.name, { fingerprint, state });
     this.#byCluster.set(cluster, state);

@@ -17,6 +17,7 @@ import {
   type RetryPolicy,
   RetryState,
 } from "../upstream/retry_policy.ts";
+import type { ClusterCounters } from "../upstream/cluster_counters.ts";
 import { type ClusterState, FREE_SLOT, type Slot } from "./cluster_state.ts";
 import type { HeaderList } from "./header_list.ts";
 import { appendResponseHeaders, type EdgeContext, upstreamHeaders } from "./headers.ts";
@@ -132,6 +133,7 @@ export async function forward(
   // One request per connection (`maxRequestsPerConnection: 1`) disables upstream keep-alive.
   if (ctx.state.pool.maxRequestsPerConnection === 1) headers.setValid("connection", "close");
   const retry = new RetryState(policy, { breaker: ctx.state.breaker });
+  const counters = ctx.state.counters;
   const tried = new Set<Endpoint>();
   const outlier = ctx.state.outlier;
   const balancer = ctx.state.balancer(ctx.endpoints);
@@ -171,6 +173,7 @@ export async function forward(
         };
       }
       headers.setValid("x-envoy-attempt-count", String(attempt));
+      counters.rqTotal++;
       balancer.onRequestStart(endpoint);
       const result = await attemptOnce(
         ctx.send,
@@ -185,11 +188,13 @@ export async function forward(
       );
       balancer.onRequestEnd(endpoint);
       const outcome = result.outcome;
+      countOutcome(counters, outcome);
       if (outcome.kind === "response") outlier?.recordResult(endpoint, { status: outcome.status });
       else if (outcome.reason !== "local_reset") {
         outlier?.recordResult(endpoint, { localOrigin: localOrigin(outcome.reason) });
       }
       if (life.cause) {
+        if (life.cause === "UT") counters.rqTimeout++;
         result.unlink();
         slot.release();
         await result.response?.body?.cancel().catch(() => {});
@@ -199,6 +204,7 @@ export async function forward(
       }
       const decision = retry.next(outcome);
       if (decision.retry) {
+        counters.rqRetry++;
         result.unlink();
         slot.release();
         await result.response?.body?.cancel().catch(() => {});
@@ -206,11 +212,14 @@ export async function forward(
         attempted.push(endpoint);
         await life.sleep(decision.backoffMs);
         if (!life.cause) continue;
+        if (life.cause === "UT") counters.rqTimeout++;
         return life.cause === "UT"
           ? { response: localReply(504, "upstream request timeout"), flags: "UT", endpoint }
           : { response: localReply(499, "client disconnected"), flags: "DC", endpoint };
       }
       const urx = decision.reason === "limit_exceeded" && retry.retriesUsed > 0 ? ",URX" : "";
+      if (decision.reason === "limit_exceeded") counters.rqRetryLimitExceeded++;
+      else if (retry.retriesUsed > 0 && outcome.kind === "response") counters.rqRetrySuccess++;
       if (result.response) {
         life.stopWatching();
         const response = clientResponse(result, down, target, life, slot);
@@ -239,6 +248,28 @@ export async function forward(
   } finally {
     retry.finish();
     life.stopWatching();
+  }
+}
+
+/** Bumps the cluster counters for how an attempt ended. */
+function countOutcome(counters: ClusterCounters, outcome: AttemptOutcome): void {
+  if (outcome.kind === "response") {
+    counters.response(outcome.status);
+    return;
+  }
+  switch (outcome.reason) {
+    case "connect_failure":
+    case "connect_timeout":
+      counters.cxConnectFail++;
+      break;
+    case "per_try_timeout":
+      counters.rqPerTryTimeout++;
+      break;
+    case "local_reset":
+      counters.rqTxReset++;
+      break;
+    default:
+      counters.rqRxReset++;
   }
 }
 

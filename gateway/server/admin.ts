@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import type { Registry } from "prom-client";
 import { configDump } from "../compile/config_dump.ts";
 import type { ConfigManager } from "./config_manager.ts";
+import { statsPrometheus, statsText } from "./envoy_stats.ts";
 import type { ListenerManager } from "./listener_manager.ts";
 
 /** What the admin endpoints read. */
@@ -48,7 +49,20 @@ export function createAdminApp(deps: AdminDeps): Hono {
     }
     return c.text(lines.join("\n") + "\n");
   });
-  app.get("/stats/prometheus", async (c) => c.text(await deps.metrics.metrics()));
+  app.get("/stats", (c) => {
+    const pattern = c.req.query("filter");
+    let filter: RegExp | undefined;
+    try {
+      filter = pattern ? new RegExp(pattern) : undefined;
+    } catch (e) {
+      return c.text(`Invalid regex: ${(e as Error).message}\n`, 400);
+    }
+    return c.text(statsText(deps.listeners.clusterStates, filter, c.req.query("usedonly") !== undefined));
+  });
+  app.get(
+    "/stats/prometheus",
+    async (c) => c.text((await deps.metrics.metrics()) + statsPrometheus(deps.listeners.clusterStates)),
+  );
   app.get("/ready", (c) => (isReady(deps) ? c.text("LIVE\n") : c.text("NOT READY\n", 503)));
   return app;
 }

@@ -53,6 +53,11 @@ export class ListenerManager {
     this.#options = options;
   }
 
+  /** The live state of the upstream clusters (balancers, breakers, detectors, counters). */
+  get clusterStates(): ClusterStates {
+    return this.#clusters;
+  }
+
   /** Listener states, by name. */
   states(): ListenerState[] {
     return [...this.#open.values()].map((o) => o.state);

@@ -119,6 +119,12 @@ Deno.test("an endpoint killed under concurrent load: retries and outlier ejectio
     const before = c.requests.length;
     for (let i = 0; i < 30; i++) await fetchText(`${base}/`);
     assert.equal(c.requests.length, before, "the dead endpoint is ejected");
+    const stats = (await fetchText(`${gw.adminUrl}/stats?usedonly`)).body;
+    const value = (stat: string) => Number(new RegExp(`\\.${stat}: (\\d+)`).exec(stats)?.[1] ?? 0);
+    assert.ok(value("upstream_rq_retry") >= 1, stats);
+    assert.equal(value("outlier_detection.ejections_active"), 1, stats);
+    assert.ok(value("outlier_detection.ejections_enforced_total") >= 1, stats);
+    assert.ok(value("upstream_cx_connect_fail") >= 1, stats);
   } finally {
     await gw.close();
     await a.close();
@@ -206,6 +212,16 @@ Deno.test("circuit-breaking task: the task's DestinationRule under fortio -c 1/2
       one.ok + two.ok + three.ok,
       "overflowed requests never reach the upstream",
     );
+    // As the task reads them with `pilot-agent request GET stats | grep httpbin | grep pending`.
+    const stats = (await fetchText(`${gw.adminUrl}/stats?filter=httpbin.*pending`)).body;
+    const cluster = "cluster.outbound|80||httpbin.default.svc.cluster.local";
+    assert.ok(
+      stats.includes(`${cluster}.upstream_rq_pending_overflow: ${two.overflow + three.overflow}\n`),
+      stats,
+    );
+    const prometheus = (await fetchText(`${gw.adminUrl}/stats/prometheus`)).body;
+    const ok = `envoy_cluster_upstream_rq{response_code_class="2xx",cluster_name="${cluster.slice(8)}"}`;
+    assert.ok(prometheus.includes(`${ok} ${httpbin.requests.length}\n`), prometheus);
   } finally {
     await gw.close();
     await httpbin.close();
