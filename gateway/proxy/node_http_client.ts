@@ -5,6 +5,7 @@
  * @module
  */
 import http from "node:http";
+import type { Socket } from "node:net";
 import { Readable } from "node:stream";
 import { HeaderList } from "./header_list.ts";
 import { UpstreamError, type UpstreamRequest, type UpstreamResponse } from "./upstream.ts";
@@ -13,6 +14,23 @@ import { UpstreamError, type UpstreamRequest, type UpstreamResponse } from "./up
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 256 });
+
+/** The idle timeout of the request a socket last carried (DestinationRule `idleTimeout`). */
+const IDLE_TIMEOUT = Symbol("idle timeout");
+/** The socket sits in the agent's pool. */
+const IDLE = Symbol("idle");
+type PooledSocket = Socket & { [IDLE_TIMEOUT]?: number; [IDLE]?: boolean };
+
+function closeIfIdle(this: PooledSocket): void {
+  if (this[IDLE]) this.destroy();
+}
+
+// A socket back in the pool closes after its last request's idle timeout; taken again, it has none.
+agent.on("free", (socket: PooledSocket) => {
+  const ms = socket[IDLE_TIMEOUT];
+  socket[IDLE] = true;
+  if (ms !== undefined && ms > 0) socket.setTimeout(ms);
+});
 
 /** Sends the request and resolves when the response headers arrive. */
 export function sendUpstreamNodeHttp(req: UpstreamRequest): Promise<UpstreamResponse> {
@@ -34,7 +52,11 @@ export function sendUpstreamNodeHttp(req: UpstreamRequest): Promise<UpstreamResp
     });
     let connectTimer: ReturnType<typeof setTimeout> | undefined;
     let connectTimedOut = false;
-    outgoing.on("socket", (socket) => {
+    outgoing.on("socket", (socket: PooledSocket) => {
+      if (socket[IDLE] === undefined) socket.on("timeout", closeIfIdle);
+      socket[IDLE] = false;
+      socket.setTimeout(0);
+      socket[IDLE_TIMEOUT] = req.idleTimeoutMs;
       if (!socket.connecting) {
         connected = true;
         return;

@@ -4,6 +4,7 @@ import { UpstreamError } from "../../../gateway/proxy/upstream.ts";
 import { freePort } from "../../helpers/net.ts";
 import { get, type RawConn, rawServer, serveUpstream, settle, streamOf } from "./_servers.ts";
 import { HeaderList } from "../../../gateway/proxy/header_list.ts";
+import { sendUpstreamNodeHttp } from "../../../gateway/proxy/node_http_client.ts";
 
 const dec = new TextDecoder();
 
@@ -514,6 +515,30 @@ Deno.test("Http1Client closes a pooled connection after the request's idle timeo
     assert.equal(server.connections(), 2);
   } finally {
     client.close();
+    await server.close();
+  }
+});
+
+Deno.test("node:http upload client closes a pooled connection after the request's idle timeout", async () => {
+  const server = rawServer(async (conn, i) => {
+    for (;;) {
+      if ((await conn.readHead()) === null) return;
+      await conn.readUntil("0\r\n\r\n");
+      await conn.write(`HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nc${i}`);
+    }
+  });
+  const upload = (idleTimeoutMs: number) =>
+    sendUpstreamNodeHttp(
+      get(server.port, "/up", { method: "POST", body: streamOf("a", "b"), idleTimeoutMs }),
+    );
+  try {
+    assert.equal(await text((await upload(150)).body), "c0");
+    await settle(30);
+    assert.equal(await text((await upload(150)).body), "c0", "reused while fresh");
+    await settle(400);
+    assert.equal(await text((await upload(150)).body), "c1", "a new connection after 150 ms idle");
+    assert.equal(server.connections(), 2);
+  } finally {
     await server.close();
   }
 });
