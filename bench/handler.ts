@@ -3,13 +3,15 @@
  * where loopback load tests on a shared machine swing by 30 %. The listener's handler runs on the data-path
  * benchmark's config (header match, weighted split, subsets) against an upstream client that answers at
  * once with a canned 100-byte response, so what is timed is routing, header rules, forwarding bookkeeping
- * and building the client's `Response`. The cost of constructing the test `Request` is measured apart and
- * subtracted. Pass `--requests N` to change the measured count.
+ * and building the client's `Response`, without telemetry and with Istio's metrics recorded (the default).
+ * The cost of constructing the test `Request` is measured apart and subtracted. Pass `--requests N` to change the measured count.
  * Run: `deno run -A bench/handler.ts`.
  * @module
  */
 import { parseArgs } from "node:util";
-import { compileYaml } from "../test/helpers/config.ts";
+import { Registry } from "prom-client";
+import { compileYaml, DEFAULT_IDENTITY } from "../test/helpers/config.ts";
+import { GatewayTelemetry } from "../gateway/telemetry/mod.ts";
 import { gatewayConfig } from "./data_path.ts";
 import { ClusterStates } from "../gateway/proxy/cluster_state.ts";
 import { DnsCache } from "../gateway/proxy/dns.ts";
@@ -36,15 +38,25 @@ function cannedUpstream(): Promise<UpstreamResponse> {
   });
 }
 
-const handler = createHttpHandler({
-  current: () => snapshot,
-  port: 8080,
-  routeName: "http.8080",
-  endpoints: new EndpointResolver(new DnsCache()),
-  clusters: new ClusterStates(),
-  send: cannedUpstream,
-});
 const snapshot = compileYaml(gatewayConfig(8080, 9));
+
+/** The listener handler, with Istio's metrics recorded (as the gateway runs) or without telemetry. */
+function makeHandler(withTelemetry: boolean): Deno.ServeHandler<Deno.NetAddr> {
+  let requests: GatewayTelemetry | undefined;
+  if (withTelemetry) {
+    requests = new GatewayTelemetry({ registry: new Registry(), identity: DEFAULT_IDENTITY });
+    requests.update(snapshot.config, snapshot.mesh);
+  }
+  return createHttpHandler({
+    current: () => snapshot,
+    port: 8080,
+    routeName: "http.8080",
+    endpoints: new EndpointResolver(new DnsCache()),
+    clusters: new ClusterStates(),
+    send: cannedUpstream,
+    requests,
+  });
+}
 const info = { remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 5555 } } as Deno.ServeHandlerInfo<
   Deno.NetAddr
 >;
@@ -55,8 +67,8 @@ function request(): Request {
   });
 }
 
-/** Sends `n` requests through the handler, one after another. */
-export async function handle(n: number): Promise<void> {
+/** Sends `n` requests through `handler`, one after another. */
+export async function handle(n: number, handler = makeHandler(true)): Promise<void> {
   for (let i = 0; i < n; i++) {
     const res = await handler(request(), info);
     if (res.status !== 200) throw new Error(`status ${res.status}: ${await res.text()}`);
@@ -73,19 +85,23 @@ if (import.meta.main) {
     options: { requests: { type: "string", default: "100000" } },
   });
   const n = Number(values.requests);
-  await handle(n / 5);
   construct(n / 5);
   const t0 = performance.now();
-  await handle(n);
-  const t1 = performance.now();
   construct(n);
-  const t2 = performance.now();
-  const total = (t1 - t0) * 1000 / n;
-  const requestCost = (t2 - t1) * 1000 / n;
-  console.log(
-    `handler: ${(total - requestCost).toFixed(1)} µs of gateway JavaScript per forwarded request ` +
-      `(${total.toFixed(1)} µs measured, ${
-        requestCost.toFixed(1)
-      } µs of it building the test Request; ${n} requests)`,
-  );
+  const requestCost = (performance.now() - t0) * 1000 / n;
+  for (const [label, telemetry] of [["without telemetry", false], ["with Istio metrics", true]] as const) {
+    const handler = makeHandler(telemetry);
+    await handle(n / 5, handler);
+    const t1 = performance.now();
+    await handle(n, handler);
+    const total = (performance.now() - t1) * 1000 / n;
+    console.log(
+      `handler ${label}: ${
+        (total - requestCost).toFixed(1)
+      } µs of gateway JavaScript per forwarded request ` +
+        `(${total.toFixed(1)} µs measured, less ${
+          requestCost.toFixed(1)
+        } µs building the test Request; ${n} requests)`,
+    );
+  }
 }

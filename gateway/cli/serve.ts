@@ -15,7 +15,7 @@ import { startGateway } from "../server/gateway.ts";
 const SERVE_USAGE = `usage: portcullis serve [--config PATH]... [--mesh FILE] [options]
   --config PATH        Istio YAML file or folder (repeatable); without it the built-in demo runs
   --mesh FILE          MeshConfig fields, as in Istio's mesh ConfigMap
-  --labels k=v,...     this gateway's workload labels (default istio=ingressgateway)
+  --labels k=v,...     this gateway's workload labels (default app=istio-ingressgateway,istio=ingressgateway)
   --namespace NS       this gateway's namespace (default istio-system)
   --locality R/Z/S     this gateway's locality (region/zone/subzone) for locality load balancing; default:
                        the locality labels of --labels, else of $ISTIO_METAJSON_LABELS, else unknown
@@ -37,7 +37,7 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
       options: {
         config: { type: "string", multiple: true },
         mesh: { type: "string" },
-        labels: { type: "string", default: "istio=ingressgateway" },
+        labels: { type: "string", default: "app=istio-ingressgateway,istio=ingressgateway" },
         namespace: { type: "string", default: "istio-system" },
         locality: { type: "string" },
         network: { type: "string" },

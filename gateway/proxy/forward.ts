@@ -23,6 +23,7 @@ import type { HeaderList } from "./header_list.ts";
 import { appendResponseHeaders, type EdgeContext, upstreamHeaders } from "./headers.ts";
 import { localReply, noHealthyUpstream, upstreamResetBody } from "./local_reply.ts";
 import { rewritePath } from "./rewrite.ts";
+import type { StreamInfo } from "./stream_info.ts";
 import { applyHeaderOperations } from "./route_actions.ts";
 import { type SendUpstream, UpstreamError, type UpstreamResponse } from "./upstream.ts";
 
@@ -38,6 +39,8 @@ export interface Downstream {
   readonly startedAt: number;
   /** The body to send upstream when not the request's own (the primary branch of a mirrored body). */
   body?: ReadableStream<Uint8Array> | null;
+  /** Where telemetry facts go, when the gateway records requests. */
+  readonly si?: StreamInfo;
 }
 
 /** How a forwarded request ended, for logs and metrics. */
@@ -128,12 +131,14 @@ export async function forward(
       }
       body = read;
       headers.setValid("content-length", String(body.length));
+      if (down.si) down.si.requestBytes = body.length;
     } else if (policy.numRetries > 0) policy = NO_RETRIES;
   }
   // One request per connection (`maxRequestsPerConnection: 1`) disables upstream keep-alive.
   if (ctx.state.pool.maxRequestsPerConnection === 1) headers.setValid("connection", "close");
   const retry = new RetryState(policy, { breaker: ctx.state.breaker });
   const counters = ctx.state.counters;
+  if (down.si) down.si.requestId = headers.get("x-request-id") ?? undefined;
   const tried = new Set<Endpoint>();
   const outlier = ctx.state.outlier;
   const balancer = ctx.state.balancer(ctx.endpoints);
@@ -372,13 +377,27 @@ function clientResponse(
     slot.release();
   };
   let body: BodyInit | null;
+  const si = down.si;
   if (res.bodyBytes !== undefined) {
     // Already complete: bytes are cheaper for Deno.serve to send than a stream (and `body` is never made).
     done();
     body = res.bodyBytes as Uint8Array<ArrayBuffer>;
+    if (si) si.responseBytes = res.bodyBytes.length;
   } else if (res.body === null) {
     done();
     body = null;
+    if (si) si.responseBytes = 0;
+  } else if (si) {
+    // Telemetry wants the bytes sent and the end of the body: count them on the way.
+    let ended: ((bytes: number) => void) | undefined;
+    let sent = -1;
+    si.whenBodyDone = (callback) => sent >= 0 ? callback(sent) : (ended = callback);
+    const finish = (bytes: number) => {
+      done();
+      sent = bytes;
+      ended?.(bytes);
+    };
+    body = untilDone(res.body, finish);
   } else if (!life.hasTimer && slot === FREE_SLOT) {
     // Only responses that hold something until their end (route timer, connection slot) pay for a wrapper.
     done();
@@ -394,7 +413,9 @@ function clientResponse(
   const response = new Response(body, { status: res.status });
   const out = response.headers;
   appendResponseHeaders(out, res.headers);
-  out.set("x-envoy-upstream-service-time", String(Math.round(performance.now() - down.startedAt)));
+  const serviceTime = Math.round(performance.now() - down.startedAt);
+  if (si) si.upstreamServiceTimeMs = serviceTime;
+  out.set("x-envoy-upstream-service-time", String(serviceTime));
   applyHeaderOperations(out, target.headers?.response);
   return response;
 }
@@ -580,14 +601,18 @@ class WatchQueue {
 
 const WATCHES = new WatchQueue();
 
-/** Passes a body through and calls `done` once when it ends, errors or is cancelled. */
-function untilDone(body: ReadableStream<Uint8Array>, done: () => void): ReadableStream<Uint8Array> {
+/** Passes a body through and calls `done` with the bytes passed once when it ends, errors or is cancelled. */
+function untilDone(
+  body: ReadableStream<Uint8Array>,
+  done: (bytes: number) => void,
+): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   let called = false;
+  let bytes = 0;
   const finish = () => {
     if (!called) {
       called = true;
-      done();
+      done(bytes);
     }
   };
   return new ReadableStream<Uint8Array>({
@@ -597,7 +622,10 @@ function untilDone(body: ReadableStream<Uint8Array>, done: () => void): Readable
         if (finished) {
           finish();
           controller.close();
-        } else controller.enqueue(value);
+        } else {
+          bytes += value.length;
+          controller.enqueue(value);
+        }
       } catch (e) {
         finish();
         controller.error(e);

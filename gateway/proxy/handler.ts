@@ -15,6 +15,7 @@ import { corsRuntime } from "../policy/cors.ts";
 import { abortResponse, decideFault, injectDelay } from "../policy/fault.ts";
 import { mirrorRequest, planMirrors, teeRequestBody } from "../policy/mirror.ts";
 import type { SendUpstream } from "./upstream.ts";
+import { noteBodyBytes, reportWhenDone, type RequestSink, StreamInfo } from "./stream_info.ts";
 import { isWebSocketUpgrade, proxyWebSocket } from "./websocket.ts";
 
 /** What the handler needs from the gateway around it. */
@@ -29,6 +30,10 @@ export interface HandlerOptions {
   readonly clusters: ClusterStates;
   /** The upstream client. @default sendUpstreamAuto */
   readonly send?: SendUpstream;
+  /** Receives every finished request (metrics, access logs); none: nothing is recorded. */
+  readonly requests?: RequestSink;
+  /** `address:port` the listener is bound to (`%DOWNSTREAM_LOCAL_ADDRESS%`). */
+  readonly localAddress?: string;
 }
 
 /** What a request carries from routing to its action. */
@@ -44,69 +49,115 @@ interface RouteRequest {
   readonly path: string;
   readonly query: string;
   readonly scheme: string;
+  readonly si?: StreamInfo;
 }
 
 /** Creates the `Deno.serve` handler for one listener. */
 export function createHttpHandler(options: HandlerOptions): Deno.ServeHandler<Deno.NetAddr> {
   const send = options.send ?? sendUpstreamAuto;
+  const sink = options.requests;
+  if (!sink) return (req, info) => handle(req, info, options, send, performance.now(), undefined);
+  const localAddress = options.localAddress ?? `0.0.0.0:${options.port}`;
   return async (req, info) => {
     const startedAt = performance.now();
-    const snapshot = options.current();
-    const url = req.url;
-    const hostStart = url.indexOf("//") + 2;
-    const pathStart = url.indexOf("/", hostStart);
-    const fullPath = pathStart < 0 ? "/" : url.slice(pathStart);
-    const q = fullPath.indexOf("?");
-    const path = q < 0 ? fullPath : fullPath.slice(0, q);
-    const query = q < 0 ? "" : fullPath.slice(q + 1);
-    // HTTP/2 requests carry no Host header; their :authority is in the URL.
-    const authority = req.headers.get("host") ?? url.slice(hostStart, pathStart < 0 ? undefined : pathStart);
-    const scheme = url.startsWith("https:") ? "https" : "http";
-
-    const vhost = snapshot.routeTables.get(options.routeName)?.lookup(authority);
-    if (!vhost) return localReply(404);
-    if (vhost.requireTls && scheme === "http") {
-      return localReply(301, "", { location: `https://${authority.replace(/:\d+$/, "")}${fullPath}` });
-    }
-    const input: MatchInput = {
-      method: req.method,
-      path,
-      query,
-      header: (name) => req.headers.get(name),
-      authority,
-      scheme,
-      port: options.port,
-    };
-    const route = vhost.routes.find((r) => r.match.test(input));
-    if (!route) return localReply(404);
-    // Istio's filter order: fault, then CORS, then the router.
-    if (route.fault) {
-      const fault = decideFault(route.fault);
-      if (fault.delayMs !== undefined) await injectDelay(fault.delayMs);
-      if (fault.abort) return decorate(abortResponse(fault.abort, req), route);
-    }
-    const cors = route.cors ? corsRuntime(route.cors) : undefined;
-    if (cors) {
-      const preflight = cors.preflight(req);
-      if (preflight) return decorate(preflight, route);
-    }
-    const rr: RouteRequest = {
-      req,
-      info,
-      snapshot,
-      options,
-      send,
-      startedAt,
-      authority,
-      fullPath,
-      path,
-      query,
-      scheme,
-    };
-    const res = await serveAction(rr, route);
-    if (cors) cors.decorate(req.headers.get("origin"), res.headers);
+    const si = new StreamInfo();
+    const res = await handle(req, info, options, send, startedAt, si);
+    reportWhenDone(sink, si, { req, info, localAddress, listenerPort: options.port, startedAt }, res);
     return res;
   };
+}
+
+/** Routes one request and serves its route's action; `si` collects what telemetry records. */
+async function handle(
+  req: Request,
+  info: Deno.ServeHandlerInfo<Deno.NetAddr>,
+  options: HandlerOptions,
+  send: SendUpstream,
+  startedAt: number,
+  si: StreamInfo | undefined,
+): Promise<Response> {
+  const snapshot = options.current();
+  const url = req.url;
+  const hostStart = url.indexOf("//") + 2;
+  const pathStart = url.indexOf("/", hostStart);
+  const fullPath = pathStart < 0 ? "/" : url.slice(pathStart);
+  const q = fullPath.indexOf("?");
+  const path = q < 0 ? fullPath : fullPath.slice(0, q);
+  const query = q < 0 ? "" : fullPath.slice(q + 1);
+  // HTTP/2 requests carry no Host header; their :authority is in the URL.
+  const authority = req.headers.get("host") ?? url.slice(hostStart, pathStart < 0 ? undefined : pathStart);
+  const scheme = url.startsWith("https:") ? "https" : "http";
+  if (si) {
+    si.remote = info.remoteAddr;
+    si.method = req.method;
+    si.authority = authority;
+    si.fullPath = fullPath;
+    si.scheme = scheme;
+  }
+
+  const vhost = snapshot.routeTables.get(options.routeName)?.lookup(authority);
+  if (!vhost) return noRoute(si);
+  if (vhost.requireTls && scheme === "http") {
+    return localReply(301, "", { location: `https://${authority.replace(/:\d+$/, "")}${fullPath}` });
+  }
+  const input: MatchInput = {
+    method: req.method,
+    path,
+    query,
+    header: (name) => req.headers.get(name),
+    authority,
+    scheme,
+    port: options.port,
+  };
+  const route = vhost.routes.find((r) => r.match.test(input));
+  if (!route) return noRoute(si);
+  if (si) si.routeName = route.name;
+  // Istio's filter order: fault, then CORS, then the router.
+  if (route.fault) {
+    const fault = decideFault(route.fault);
+    if (fault.delayMs !== undefined) {
+      si?.addFlag("DI");
+      await injectDelay(fault.delayMs);
+    }
+    if (fault.abort) {
+      if (si) {
+        si.addFlag("FI");
+        si.details = "fault_filter_abort";
+      }
+      return decorate(abortResponse(fault.abort, req), route);
+    }
+  }
+  const cors = route.cors ? corsRuntime(route.cors) : undefined;
+  if (cors) {
+    const preflight = cors.preflight(req);
+    if (preflight) return decorate(preflight, route);
+  }
+  const rr: RouteRequest = {
+    req,
+    info,
+    snapshot,
+    options,
+    send,
+    startedAt,
+    authority,
+    fullPath,
+    path,
+    query,
+    scheme,
+    si,
+  };
+  const res = await serveAction(rr, route);
+  if (cors) cors.decorate(req.headers.get("origin"), res.headers);
+  return res;
+}
+
+/** Envoy's 404 when no virtual host or route matches (flag NR). */
+function noRoute(si: StreamInfo | undefined): Response {
+  if (si) {
+    si.addFlag("NR");
+    si.details = "route_not_found";
+  }
+  return localReply(404);
 }
 
 /** The route's action: a direct response, a redirect, or the request forwarded to a weighted cluster. */
@@ -114,7 +165,9 @@ async function serveAction(rr: RouteRequest, route: RouteEntry): Promise<Respons
   const { req, snapshot, options } = rr;
   const action = route.action;
   if (action.kind === "directResponse") {
-    return decorate(new Response(action.body ?? null, { status: action.status }), route);
+    if (rr.si) rr.si.details = "direct_response";
+    const res = new Response(action.body ?? null, { status: action.status });
+    return decorate(noteBodyBytes(res, action.body?.length ?? 0), route);
   }
   if (action.kind === "redirect") {
     const location = redirectLocation(action.redirect, {
@@ -124,14 +177,29 @@ async function serveAction(rr: RouteRequest, route: RouteEntry): Promise<Respons
       query: rr.query,
       listenerPort: options.port,
     });
+    if (rr.si) rr.si.details = "direct_response";
     return decorate(new Response(null, { status: action.status, headers: { location } }), route);
   }
   const chosen = pickWeighted(action.clusters, action.totalWeight);
   const cluster = chosen ? snapshot.clusters.get(chosen.cluster) : undefined;
-  if (!chosen || !cluster) return decorate(localReply(503), route);
+  const si = rr.si;
+  if (!chosen || !cluster) {
+    if (si) {
+      si.addFlag("NC");
+      si.details = "cluster_not_found";
+    }
+    return decorate(localReply(503), route);
+  }
+  if (si) si.cluster = cluster;
   const resolved = options.endpoints.resolve(cluster);
   const endpoints = resolved instanceof Promise ? await resolved : resolved;
-  if (endpoints.length === 0) return decorate(noHealthyUpstream(), route);
+  if (endpoints.length === 0) {
+    if (si) {
+      si.addFlag("UH");
+      si.details = "no_healthy_upstream";
+    }
+    return decorate(noHealthyUpstream(), route);
+  }
 
   const trustedHops = snapshot.mesh.defaultConfig.gatewayTopology.numTrustedProxies;
   const down: Downstream = {
@@ -143,29 +211,40 @@ async function serveAction(rr: RouteRequest, route: RouteEntry): Promise<Respons
     startedAt: rr.startedAt,
     edge: {
       addresses: clientAddresses(
-        rr.info.remoteAddr.hostname,
+        (rr.si?.remote ?? rr.info.remoteAddr).hostname,
         req.headers.get("x-forwarded-for"),
         trustedHops,
       ),
       scheme: rr.scheme,
       trustProxies: trustedHops > 0,
     },
+    si,
   };
   const state = options.clusters.get(cluster, snapshot.mesh.connectTimeout);
   if (isWebSocketUpgrade(req)) {
     const endpoint = state.balancer(endpoints).choose();
     if (!endpoint) return decorate(noHealthyUpstream(), route);
     const { headers, path: upstreamPath } = upstreamRequest(down, route, chosen);
+    if (si) {
+      si.endpoint = endpoint;
+      si.requestHeaders = new Headers(req.headers);
+      si.details = "via_upstream";
+    }
     return await proxyWebSocket(req, endpoint, upstreamPath, headers);
   }
   if (route.mirrors.length > 0) startMirrors(rr, down, route, chosen);
-  const { response } = await forward(down, route, chosen, {
+  const result = await forward(down, route, chosen, {
     send: rr.send,
     state,
     endpoints,
     mesh: snapshot.mesh,
   });
-  return decorate(response, route);
+  if (si) {
+    si.endpoint = result.endpoint;
+    if (result.flags) si.addFlag(result.flags);
+    si.details = responseDetails(result.flags);
+  }
+  return decorate(result.response, route);
 }
 
 /** Fire-and-forget copies to the route's mirrors; the primary reads the teed body. */
@@ -199,6 +278,30 @@ function decorate(res: Response, route: RouteEntry): Response {
   applyHeaderOperations(res.headers, route.headers?.response);
   res.headers.set("server", "istio-envoy");
   return res;
+}
+
+/** Envoy's response code details for how forwarding ended, from its flags. */
+function responseDetails(flags: string | undefined): string {
+  if (!flags) return "via_upstream";
+  const first = flags.split(",")[0];
+  switch (first) {
+    case "UH":
+      return "no_healthy_upstream";
+    case "UO":
+      return "upstream_reset_before_response_started{overflow}";
+    case "UF":
+      return "upstream_reset_before_response_started{connection_failure}";
+    case "UR":
+      return "upstream_reset_before_response_started{remote_reset}";
+    case "UPE":
+      return "upstream_reset_before_response_started{protocol_error}";
+    case "UT":
+      return "upstream_response_timeout";
+    case "DC":
+      return "downstream_remote_disconnect";
+    default:
+      return "";
+  }
 }
 
 function pickWeighted(clusters: readonly WeightedCluster[], total: number): WeightedCluster | undefined {

@@ -3,6 +3,8 @@
  * @module
  */
 
+import { noteBodyBytes } from "./stream_info.ts";
+
 const ENCODER = new TextEncoder();
 
 /** A locally generated reply, with `server: istio-envoy` and a text body when there is one. */
@@ -11,7 +13,8 @@ export function localReply(status: number, body = "", headers: Record<string, st
   h.set("server", "istio-envoy");
   if (body !== "") h.set("content-type", "text/plain");
   const noBody = status === 204 || status === 304 || (status >= 100 && status < 200);
-  return new Response(noBody ? null : ENCODER.encode(body), { status, headers: h });
+  const bytes = noBody ? null : ENCODER.encode(body);
+  return noteBodyBytes(new Response(bytes, { status, headers: h }), bytes?.length ?? 0);
 }
 
 /** Envoy's 503 when a cluster has no endpoint to send to (flag UH). */

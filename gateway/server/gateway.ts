@@ -8,6 +8,7 @@ import { createAdminApp, createPrometheusApp, createReadinessApp } from "./admin
 import { ConfigManager, type ConfigSource } from "./config_manager.ts";
 import { ListenerManager } from "./listener_manager.ts";
 import { createGatewayMetrics } from "./metrics.ts";
+import { GatewayTelemetry } from "../telemetry/mod.ts";
 import { type ConfigWatch, watchConfigPaths } from "./watcher.ts";
 
 /** Ports of the side servers; 0 picks a free port, `null` turns a server off. */
@@ -34,6 +35,8 @@ export interface GatewayOptions {
   readonly watch?: boolean;
   /** Debounce of the file watch. @default 200 */
   readonly watchDebounceMs?: number;
+  /** Record requests into Istio's metrics and the access logs. @default true */
+  readonly telemetry?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -57,6 +60,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     current: () => config.current(),
     portOffset: options.portOffset,
     bindAddress: options.bindAddress,
+    requests: options.telemetry === false ? undefined : { record: (rec) => telemetry?.record(rec) },
     log,
   });
   const config = new ConfigManager({
@@ -64,11 +68,20 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     mesh: options.mesh,
     identity: options.identity,
     log,
-    onSnapshot: (snapshot) => listeners.reconcile(snapshot.listeners),
+    onSnapshot: (snapshot) => {
+      if (telemetry) {
+        const settings = telemetry.update(snapshot.config, snapshot.mesh);
+        for (const w of settings.warnings) log(`telemetry: ${w}`);
+      }
+      return listeners.reconcile(snapshot.listeners);
+    },
   });
+  const metrics = createGatewayMetrics(config, listeners);
+  const telemetry = options.telemetry === false
+    ? undefined
+    : new GatewayTelemetry({ registry: metrics, identity: options.identity });
   await config.reload();
 
-  const metrics = createGatewayMetrics(config, listeners);
   const deps = { config, listeners, metrics, draining: () => draining };
   const ports = options.ports ?? {};
   const sideAddress = options.bindAddress ?? "0.0.0.0";
@@ -110,6 +123,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       watch?.close();
       await listeners.closeAll();
       await Promise.all(side.map((s) => s.shutdown()));
+      await telemetry?.close();
     },
   };
 }

@@ -8,6 +8,7 @@ import { DnsCache } from "../proxy/dns.ts";
 import { ClusterStates } from "../proxy/cluster_state.ts";
 import { EndpointResolver } from "../proxy/endpoints.ts";
 import { createHttpHandler } from "../proxy/handler.ts";
+import type { RequestSink } from "../proxy/stream_info.ts";
 
 /** The state of one listener, as the admin API shows it. */
 export interface ListenerState {
@@ -29,6 +30,8 @@ export interface ListenerManagerOptions {
   readonly portOffset?: number;
   /** Overrides every server's bind address (e.g. 127.0.0.1 on a laptop). */
   readonly bindAddress?: string;
+  /** Receives every finished request (the gateway's telemetry). */
+  readonly requests?: RequestSink;
   readonly log?: (line: string) => void;
 }
 
@@ -117,6 +120,8 @@ export class ListenerManager {
           routeName: `http.${config.port}`,
           endpoints: this.#endpoints,
           clusters: this.#clusters,
+          requests: this.#options.requests,
+          localAddress: address.includes(":") ? `[${address}]:${boundPort}` : `${address}:${boundPort}`,
         }),
       );
       return { config, server, abort, state: { ...base, state: "listening" } };

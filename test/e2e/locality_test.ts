@@ -234,6 +234,7 @@ spec:
     const app = dump!.clusters.find((c) => c.name === "outbound|80||app.default.svc.cluster.local");
     assert.equal(app?.localityLb?.proxyLocality, "us-east/zone1/rack1");
     assert.deepEqual(app?.localityLb?.proxyLabels, {
+      app: "istio-ingressgateway",
       istio: "ingressgateway",
       "topology.kubernetes.io/region": "us-east",
       "topology.kubernetes.io/zone": "zone1",

@@ -1,0 +1,154 @@
+/**
+ * What the data path learns about one request for telemetry, as Envoy's `StreamInfo`: response flags and
+ * details, the route, cluster and endpoint, byte counts and timings; turned into a `RequestRecord` once the
+ * response is over.
+ * @module
+ */
+import type { Cluster, Endpoint } from "../compile/types.ts";
+import type { RequestRecord } from "../telemetry/request_record.ts";
+
+/** Receives finished requests (the gateway's telemetry). */
+export interface RequestSink {
+  record(rec: RequestRecord): void;
+}
+
+/** Body sizes of responses the gateway built itself (local replies, direct responses). */
+const LOCAL_BODY_BYTES = new WeakMap<Response, number>();
+
+/** Notes the body size of a response made by the gateway. */
+export function noteBodyBytes(res: Response, bytes: number): Response {
+  LOCAL_BODY_BYTES.set(res, bytes);
+  return res;
+}
+
+/** Facts about one request, filled in as it is routed and forwarded. */
+export class StreamInfo {
+  /** `Date.now()` at the start. */
+  readonly startTime = Date.now();
+  method = "";
+  /** The client's address (read before a WebSocket upgrade closes the request). */
+  remote?: Deno.NetAddr;
+  /** `:authority` as received. */
+  authority = "";
+  /** Path with query, as received. */
+  fullPath = "";
+  scheme = "http";
+  /** Envoy response flags, comma-joined; empty for none. */
+  flags = "";
+  /** Envoy's response code details. */
+  details = "";
+  routeName?: string;
+  cluster?: Cluster;
+  endpoint?: Endpoint;
+  /** Milliseconds from the request's start to the upstream response headers. */
+  upstreamServiceTimeMs?: number;
+  /** The request id sent upstream. */
+  requestId?: string;
+  /**
+   * The request headers to record instead of the request's own: a request upgraded to a WebSocket no longer
+   * has readable headers once upgraded, so a copy is taken before.
+   */
+  requestHeaders?: Headers;
+  /** Request body bytes, when known. */
+  requestBytes?: number;
+  /** Response body bytes, when the forwarded response's size is known at once. */
+  responseBytes?: number;
+  /**
+   * Set by forwarding when the response body streams: calls back with the bytes sent once it ends (then the
+   * request is recorded); undefined when the response is complete when returned.
+   */
+  whenBodyDone?: (callback: (bytes: number) => void) => void;
+
+  /** Adds a flag (`UF`, `URX` ...). */
+  addFlag(flag: string): void {
+    this.flags = this.flags === "" ? flag : `${this.flags},${flag}`;
+  }
+}
+
+/** What the record needs besides the stream info. */
+export interface RecordContext {
+  readonly req: Request;
+  readonly info: Deno.ServeHandlerInfo<Deno.NetAddr>;
+  /** `address:port` the listener accepted the request on. */
+  readonly localAddress: string;
+  readonly listenerPort: number;
+  /** `performance.now()` at the start. */
+  readonly startedAt: number;
+}
+
+/** Calls `sink` with the request's record once its response is over. */
+export function reportWhenDone(sink: RequestSink, si: StreamInfo, ctx: RecordContext, res: Response): void {
+  // A WebSocket upgrade: its response and request must go back to Deno.serve untouched (reading their headers
+  // breaks the upgrade), and it has no body: it is recorded at once, with the request headers copied before.
+  if (res.status === 101) {
+    si.requestBytes ??= 0;
+    sink.record(toRecord(si, ctx, res, 0, undefined));
+    return;
+  }
+  const known = si.responseBytes ?? LOCAL_BODY_BYTES.get(res);
+  if (si.whenBodyDone !== undefined && known === undefined) {
+    si.whenBodyDone((bytes) => sink.record(toRecord(si, ctx, res, bytes, res.headers)));
+  } else {
+    sink.record(toRecord(si, ctx, res, known ?? contentLength(res.headers), res.headers));
+  }
+}
+
+function contentLength(headers: Headers): number {
+  const n = Number(headers.get("content-length") ?? 0);
+  return Number.isFinite(n) ? n : 0;
+}
+
+function hostPort(address: string, port: number): string {
+  return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+function toRecord(
+  si: StreamInfo,
+  ctx: RecordContext,
+  res: Response,
+  responseBytes: number,
+  headers: Headers | undefined,
+): RequestRecord {
+  const remote = si.remote ?? ctx.info.remoteAddr;
+  const cluster = si.cluster;
+  return {
+    startTime: si.startTime,
+    durationMs: Math.round(performance.now() - ctx.startedAt),
+    method: si.method,
+    authority: si.authority,
+    path: si.fullPath,
+    scheme: si.scheme,
+    protocol: "HTTP/1.1",
+    requestHeaders: si.requestHeaders ?? ctx.req.headers,
+    requestBytes: si.requestBytes ?? contentLength(ctx.req.headers),
+    responseCode: res.status,
+    responseBytes,
+    responseFlags: si.flags === "" ? "-" : si.flags,
+    responseCodeDetails: si.details || undefined,
+    upstreamServiceTimeMs: si.upstreamServiceTimeMs,
+    upstreamHost: si.endpoint ? hostPort(si.endpoint.address, si.endpoint.port) : undefined,
+    upstreamCluster: cluster?.name,
+    routeName: si.routeName || undefined,
+    downstreamRemoteAddress: hostPort(remote.hostname, remote.port),
+    downstreamLocalAddress: ctx.localAddress,
+    listenerPort: ctx.listenerPort,
+    destinationService: cluster ? destinationService(cluster) : undefined,
+    requestId: si.requestId,
+    responseHeaders: headers,
+    grpcStatus: headers?.get("grpc-status") ?? undefined,
+  };
+}
+
+/** Istio's destination service labels for a cluster: Kubernetes-style names split, other hosts whole. */
+function destinationService(cluster: Cluster): NonNullable<RequestRecord["destinationService"]> {
+  const host = cluster.host;
+  const kube = /^([^.]+)\.([^.]+)\.svc\./.exec(host);
+  const seNamespace = cluster.serviceEntry?.split("/")[0];
+  return {
+    host,
+    name: kube ? kube[1] : host,
+    namespace: kube ? kube[2] : seNamespace ?? "unknown",
+    subset: cluster.subset,
+    port: cluster.port,
+  };
+}

@@ -1,0 +1,149 @@
+/**
+ * The gateway's telemetry in one object: resolve the settings on every config change, then record each
+ * finished request into Istio's metrics and the access logs.
+ * @module
+ */
+import type { Registry } from "prom-client";
+import type { GatewayIdentity } from "../compile/listeners.ts";
+import type { ConfigSet } from "../config/config_set.ts";
+import type { MeshConfig } from "../config/mesh/mod.ts";
+import { AccessLogs } from "./access_log/access_logs.ts";
+import type { ByteSink, WriterOptions } from "./access_log/writer.ts";
+import { WriterPool } from "./access_log/writer_pool.ts";
+import { nodeAttribute } from "./cel/mod.ts";
+import { IstioMetrics } from "./metrics/istio_metrics.ts";
+import type { RequestRecord } from "./request_record.ts";
+import { type ResolveOptions, resolveTelemetry, type TelemetrySettings } from "./resolve/mod.ts";
+import { type GatewayWorkload, gatewayWorkload } from "./workload.ts";
+
+/** Options of {@link GatewayTelemetry}. */
+export interface GatewayTelemetryOptions {
+  /** Where the Istio metrics are registered (the registry served on `/stats/prometheus`). */
+  readonly registry: Registry;
+  /** This gateway's labels and namespace, as compiling uses them. */
+  readonly identity: GatewayIdentity;
+  /** The workload (Deployment) name; default the `app` label, else `istio-ingressgateway`. */
+  readonly workloadName?: string;
+  /** The cluster ID (`source_cluster`); default `Kubernetes`. */
+  readonly clusterId?: string;
+  /** `%HOSTNAME%`; default the machine's host name. */
+  readonly hostname?: string;
+  /** Most series per metric. @default 10000 */
+  readonly maxSeries?: number;
+  /** Access-log writer tuning. */
+  readonly writer?: WriterOptions;
+  /** Opens an access-log destination; default files and `/dev/stdout`, `/dev/stderr`. */
+  readonly openSink?: (path: string) => Promise<ByteSink>;
+  /** Resolution options (default metrics providers). */
+  readonly resolve?: ResolveOptions;
+}
+
+/** Metrics and access logs of the gateway. */
+export class GatewayTelemetry {
+  readonly #identity: GatewayIdentity;
+  readonly #workload: GatewayWorkload;
+  readonly #metrics: IstioMetrics;
+  readonly #pool: WriterPool;
+  readonly #hostname: string;
+  readonly #resolveOptions: ResolveOptions;
+  #logs: AccessLogs;
+  #settings?: TelemetrySettings;
+  #errors = 0;
+  /** Writers being closed after config changes. */
+  #closing: Promise<void> = Promise.resolve();
+
+  /** Registers the metrics; until {@link update} runs, metrics are on and nothing is logged. */
+  constructor(options: GatewayTelemetryOptions) {
+    this.#identity = options.identity;
+    this.#workload = gatewayWorkload(options.identity, {
+      name: options.workloadName,
+      cluster: options.clusterId,
+    });
+    this.#metrics = new IstioMetrics(options.registry, {
+      workload: this.#workload,
+      maxSeries: options.maxSeries,
+    });
+    this.#pool = new WriterPool(options.writer, options.openSink);
+    this.#hostname = options.hostname ?? machineHostname();
+    this.#resolveOptions = options.resolve ?? {};
+    this.#logs = this.#compileLogs({
+      metrics: { enabled: true, overrides: [] },
+      accessLogs: [],
+      sources: [],
+      warnings: [],
+    });
+  }
+
+  /** The gateway workload the `source_*` labels describe. */
+  get workload(): GatewayWorkload {
+    return this.#workload;
+  }
+
+  /** The settings of the last {@link update}. */
+  get settings(): TelemetrySettings | undefined {
+    return this.#settings;
+  }
+
+  /** Records that threw (and were skipped). */
+  get errors(): number {
+    return this.#errors;
+  }
+
+  /** Label sets the metrics refused because of the series limit. */
+  get droppedSeries(): number {
+    return this.#metrics.droppedSeries;
+  }
+
+  /**
+   * Re-resolves Telemetry and MeshConfig for a new config (call it on every snapshot swap). Access-log
+   * destinations no longer used are flushed and closed in the background. Returns the settings, whose
+   * warnings include overrides and filters that could not be compiled.
+   */
+  update(config: ConfigSet, mesh: MeshConfig): TelemetrySettings {
+    const resolved = resolveTelemetry(config, mesh, this.#identity, this.#resolveOptions);
+    const metricWarnings = this.#metrics.configure(resolved.metrics);
+    this.#logs = this.#compileLogs(resolved);
+    const closing = this.#pool.retain(this.#logs.paths);
+    this.#closing = Promise.all([this.#closing, closing]).then(() => {});
+    this.#settings = {
+      ...resolved,
+      warnings: [...resolved.warnings, ...metricWarnings, ...this.#logs.warnings],
+    };
+    return this.#settings;
+  }
+
+  /** Records one finished request into the metrics and the access logs. Never throws. */
+  record(rec: RequestRecord): void {
+    try {
+      this.#metrics.record(rec);
+      if (!this.#logs.empty) this.#logs.log(rec);
+    } catch (e) {
+      if (this.#errors++ === 0) console.error(`telemetry: a request could not be recorded: ${e}`);
+    }
+  }
+
+  /** Writes out buffered access-log lines, including those of logs dropped by config changes. */
+  async flush(): Promise<void> {
+    await Promise.all([this.#closing, this.#pool.flush()]);
+  }
+
+  /** Flushes and closes the access logs. */
+  async close(): Promise<void> {
+    await Promise.all([this.#closing, this.#pool.close()]);
+  }
+
+  #compileLogs(settings: TelemetrySettings): AccessLogs {
+    return new AccessLogs(settings.accessLogs, this.#pool, {
+      hostname: this.#hostname,
+      node: nodeAttribute(this.#workload),
+    });
+  }
+}
+
+function machineHostname(): string {
+  try {
+    return Deno.hostname();
+  } catch {
+    return "-";
+  }
+}
