@@ -2,7 +2,14 @@
  * `deno task bench`: runs every benchmark script in this folder, one after another.
  * @module
  */
-const SCRIPTS = ["config_compile.ts", "handler.ts", "upstream_client.ts", "data_path.ts"];
+const SCRIPTS = [
+  "config_compile.ts",
+  "handler.ts",
+  "telemetry.ts",
+  "wasm_filter.ts",
+  "upstream_client.ts",
+  "data_path.ts",
+];
 
 for (const script of SCRIPTS) {
   console.log(`== ${script}`);

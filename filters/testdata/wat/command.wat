@@ -1,0 +1,23 @@
+;; An ABI 0.2.0 filter built as a WASI command: _start writes a line to stdout and exits with proc_exit(0),
+;; which a host must take as a finished start, not a failure. Requests get x-command: started.
+(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+  (import "env" "proxy_add_header_map_value" (func $add (param i32 i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (global $started (mut i32) (i32.const 0))
+  (data (i32.const 64) "hello from _start\n")
+  (data (i32.const 96) "x-command")
+  (data (i32.const 112) "started")
+  (func (export "proxy_abi_version_0_2_0"))
+  (func (export "proxy_on_memory_allocate") (param i32) (result i32) (i32.const 1024))
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 64))
+    (i32.store (i32.const 4) (i32.const 18))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (global.set $started (i32.const 1))
+    (call $proc_exit (i32.const 0)))
+  (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+    (if (global.get $started)
+      (then (drop (call $add (i32.const 0) (i32.const 96) (i32.const 9) (i32.const 112) (i32.const 7)))))
+    (i32.const 0)))
