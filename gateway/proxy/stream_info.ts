@@ -120,7 +120,7 @@ function toRecord(
     scheme: si.scheme,
     protocol: "HTTP/1.1",
     requestHeaders: si.requestHeaders ?? ctx.req.headers,
-    requestBytes: si.requestBytes ?? contentLength(ctx.req.headers),
+    requestBytes: si.requestBytes ?? (bodyless(si.method) ? 0 : contentLength(ctx.req.headers)),
     responseCode: res.status,
     responseBytes,
     responseFlags: si.flags === "" ? "-" : si.flags,
@@ -139,8 +139,23 @@ function toRecord(
   };
 }
 
+function bodyless(method: string): boolean {
+  return method === "GET" || method === "HEAD";
+}
+
+type DestinationService = NonNullable<RequestRecord["destinationService"]>;
+
+/** Destination service labels per compiled cluster (computed once per snapshot's cluster). */
+const DESTINATIONS = new WeakMap<Cluster, DestinationService>();
+
+function destinationService(cluster: Cluster): DestinationService {
+  let found = DESTINATIONS.get(cluster);
+  if (!found) DESTINATIONS.set(cluster, found = destinationServiceOf(cluster));
+  return found;
+}
+
 /** Istio's destination service labels for a cluster: Kubernetes-style names split, other hosts whole. */
-function destinationService(cluster: Cluster): NonNullable<RequestRecord["destinationService"]> {
+function destinationServiceOf(cluster: Cluster): DestinationService {
   const host = cluster.host;
   const kube = /^([^.]+)\.([^.]+)\.svc\./.exec(host);
   const seNamespace = cluster.serviceEntry?.split("/")[0];
