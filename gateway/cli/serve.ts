@@ -26,7 +26,8 @@ const SERVE_USAGE = `usage: portcullis serve [--config PATH]... [--mesh FILE] [o
   --readiness-port N   /healthz/ready (default 15021)
   --prometheus-port N  /stats/prometheus (default 15090)
   --no-watch           do not reload when config files change
-  --drain-seconds N    on SIGTERM, wait up to N s for in-flight requests (default 5)`;
+  --drain-seconds N    on SIGTERM, wait up to N s for in-flight requests (default 5)
+  --wasm-cache DIR     cache of WasmPlugin modules downloaded over http(s), by sha256 (default .cache/wasm)`;
 
 /** Runs until SIGTERM/SIGINT; returns the exit status. */
 export async function serveCommand(args: readonly string[]): Promise<number> {
@@ -48,6 +49,7 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
         "prometheus-port": { type: "string", default: "15090" },
         "no-watch": { type: "boolean", default: false },
         "drain-seconds": { type: "string", default: "5" },
+        "wasm-cache": { type: "string", default: ".cache/wasm" },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -96,6 +98,7 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
       prometheus: port("prometheus-port", values["prometheus-port"]!),
     },
     watch: !values["no-watch"],
+    wasmCacheDir: values["wasm-cache"],
   });
   if (!gateway.config.loaded) {
     console.error("no valid config yet: fix the errors above; watching for changes");

@@ -25,6 +25,11 @@ export function configDump(snapshot: Snapshot): Record<string, unknown> {
       })),
     })),
     clusters: [...snapshot.clusters.values()],
+    wasmChains: Object.fromEntries(
+      [...snapshot.wasmChains].map((
+        [port, chain],
+      ) => [port, chain.map((p) => ({ plugin: p.key, phase: p.phase }))]),
+    ),
     warnings: snapshot.warnings.filter((w) => w.severity === "warning").map(formatDiagnostic),
   };
 }

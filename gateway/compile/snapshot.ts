@@ -11,6 +11,7 @@ import { proxyTopology } from "./proxy_topology.ts";
 import { buildServiceRegistry } from "./services.ts";
 import type { RouteTable, Snapshot } from "./types.ts";
 import { buildRouteTable } from "./virtual_hosts.ts";
+import { type CompiledWasmPlugin, selectWasmPlugins, wasmChainForPort } from "./wasm_plugins.ts";
 
 /** What compiling needs besides the resources. */
 export interface CompileOptions {
@@ -47,6 +48,12 @@ export function compileSnapshot(config: ConfigSet, options: CompileOptions): Sna
       }
     }
   }
+  const plugins = selectWasmPlugins(config, options.identity, options.mesh.rootNamespace);
+  const wasmChains = new Map<number, readonly CompiledWasmPlugin[]>();
+  for (const listener of listeners) {
+    const chain = plugins.length > 0 ? wasmChainForPort(plugins, listener.port) : [];
+    if (chain.length > 0) wasmChains.set(listener.port, chain);
+  }
   return {
     version: options.version ?? 1,
     createdAt: new Date().toISOString(),
@@ -59,5 +66,7 @@ export function compileSnapshot(config: ConfigSet, options: CompileOptions): Sna
     }),
     config,
     warnings,
+    wasmPlugins: plugins,
+    wasmChains,
   };
 }

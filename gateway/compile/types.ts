@@ -3,6 +3,7 @@
  * and never mutated; a request keeps the snapshot it started with.
  * @module
  */
+import type { CompiledWasmPlugin } from "./wasm_plugins.ts";
 import type { Diagnostic } from "../config/diagnostics.ts";
 import type { ConfigSet } from "../config/config_set.ts";
 import type { ClientTLSSettings, TrafficPolicy } from "../config/kinds/networking/destination_rule.ts";
@@ -201,4 +202,8 @@ export interface Snapshot {
   readonly config: ConfigSet;
   /** Warnings from validation and compilation. */
   readonly warnings: readonly Diagnostic[];
+  /** Every WasmPlugin applying to this gateway (HTTP and NETWORK), in namespace-then-creation order. */
+  readonly wasmPlugins: readonly CompiledWasmPlugin[];
+  /** The WasmPlugin filter chain per listener port, in run order; ports without plugins are absent. */
+  readonly wasmChains: ReadonlyMap<number, readonly CompiledWasmPlugin[]>;
 }

@@ -17,6 +17,8 @@ import { mirrorRequest, planMirrors, teeRequestBody } from "../policy/mirror.ts"
 import type { SendUpstream } from "./upstream.ts";
 import { noteBodyBytes, reportWhenDone, type RequestSink, StreamInfo } from "./stream_info.ts";
 import { isWebSocketUpgrade, proxyWebSocket } from "./websocket.ts";
+import type { ChainSlot } from "../extensions/plugin_manager.ts";
+import { runFilterChain } from "../extensions/filter_chain.ts";
 
 /** What the handler needs from the gateway around it. */
 export interface HandlerOptions {
@@ -34,6 +36,8 @@ export interface HandlerOptions {
   readonly requests?: RequestSink;
   /** `address:port` the listener is bound to (`%DOWNSTREAM_LOCAL_ADDRESS%`). */
   readonly localAddress?: string;
+  /** The WasmPlugin chains; none: no plugin runs. */
+  readonly wasm?: { chain(port: number): readonly ChainSlot[] | undefined };
 }
 
 /** What a request carries from routing to its action. */
@@ -95,24 +99,52 @@ async function handle(
     si.scheme = scheme;
   }
 
-  const vhost = snapshot.routeTables.get(options.routeName)?.lookup(authority);
-  if (!vhost) return noRoute(si);
-  if (vhost.requireTls && scheme === "http") {
-    return localReply(301, "", { location: `https://${authority.replace(/:\d+$/, "")}${fullPath}` });
-  }
-  const input: MatchInput = {
-    method: req.method,
+  const rr: RouteRequest = {
+    req,
+    info,
+    snapshot,
+    options,
+    send,
+    startedAt,
+    authority,
+    fullPath,
     path,
     query,
-    header: (name) => req.headers.get(name),
-    authority,
     scheme,
-    port: options.port,
+    si,
   };
-  const route = vhost.routes.find((r) => r.match.test(input));
-  if (!route) return noRoute(si);
+  const wasm = options.wasm?.chain(options.port);
+  if (wasm !== undefined) return filtered(wasm, rr);
+  return await routeAndServe(rr, selectRoute(rr));
+}
+
+/** The route of a request, or the status of the router's own reply: 404 (no route), 301 (TLS required). */
+function selectRoute(rr: RouteRequest): RouteEntry | 404 | 301 {
+  const vhost = rr.snapshot.routeTables.get(rr.options.routeName)?.lookup(rr.authority);
+  if (!vhost) return 404;
+  if (vhost.requireTls && rr.scheme === "http") return 301;
+  const req = rr.req;
+  const input: MatchInput = {
+    method: req.method,
+    path: rr.path,
+    query: rr.query,
+    header: (name) => req.headers.get(name),
+    authority: rr.authority,
+    scheme: rr.scheme,
+    port: rr.options.port,
+  };
+  return vhost.routes.find((r) => r.match.test(input)) ?? 404;
+}
+
+/** The route's filters (fault, CORS) and action. */
+async function routeAndServe(rr: RouteRequest, route: RouteEntry | 404 | 301): Promise<Response> {
+  const { req, si } = rr;
+  if (route === 404) return noRoute(si);
+  if (route === 301) {
+    return localReply(301, "", { location: `https://${rr.authority.replace(/:\d+$/, "")}${rr.fullPath}` });
+  }
   if (si) si.routeName = route.name;
-  // Istio's filter order: fault, then CORS, then the router.
+  // Istio's filter order: (Wasm plugins,) fault, then CORS, then the router.
   if (route.fault) {
     const fault = decideFault(route.fault);
     if (fault.delayMs !== undefined) {
@@ -132,23 +164,40 @@ async function handle(
     const preflight = cors.preflight(req);
     if (preflight) return decorate(preflight, route);
   }
-  const rr: RouteRequest = {
-    req,
-    info,
-    snapshot,
-    options,
-    send,
-    startedAt,
-    authority,
-    fullPath,
-    path,
-    query,
-    scheme,
-    si,
-  };
   const res = await serveAction(rr, route);
   if (cors) cors.decorate(req.headers.get("origin"), res.headers);
   return res;
+}
+
+/**
+ * The listener's WasmPlugin chain around routing: the route is looked up first (filters read `route_name`),
+ * and again after the request-header filters when one of them cleared the route cache.
+ */
+function filtered(chain: readonly ChainSlot[], rr: RouteRequest): Promise<Response> {
+  const si = rr.si ?? new StreamInfo();
+  const first = selectRoute(rr);
+  if (typeof first !== "number") si.routeName = first.name;
+  const fr = {
+    req: rr.req,
+    remote: si.remote ?? rr.info.remoteAddr,
+    authority: rr.authority,
+    fullPath: rr.fullPath,
+    scheme: rr.scheme,
+    si,
+  };
+  return runFilterChain(chain, fr, (req, authority, fullPath, reroute) => {
+    const q = fullPath.indexOf("?");
+    const next: RouteRequest = {
+      ...rr,
+      req,
+      authority,
+      fullPath,
+      path: q < 0 ? fullPath : fullPath.slice(0, q),
+      query: q < 0 ? "" : fullPath.slice(q + 1),
+      si,
+    };
+    return routeAndServe(next, reroute ? selectRoute(next) : first);
+  });
 }
 
 /** Envoy's 404 when no virtual host or route matches (flag NR). */

@@ -9,19 +9,25 @@ import { configDump } from "../compile/config_dump.ts";
 import type { ConfigManager } from "./config_manager.ts";
 import { statsPrometheus, statsText } from "./envoy_stats.ts";
 import type { ListenerManager } from "./listener_manager.ts";
+import type { WasmPluginManager } from "../extensions/plugin_manager.ts";
 
 /** What the admin endpoints read. */
 export interface AdminDeps {
   readonly config: ConfigManager;
   readonly listeners: ListenerManager;
   readonly metrics: Registry;
+  /** The WasmPlugins (state on `/config_dump`, metrics on `/stats/prometheus`). */
+  readonly wasm?: WasmPluginManager;
   /** True while the gateway is draining for shutdown. */
   draining(): boolean;
 }
 
-/** True when config is loaded, every listener is up and the gateway is not draining. */
+/**
+ * True when config is loaded, every listener is up, no WasmPlugin is still loading for the first time (Envoy's
+ * listeners warm until their filter configs arrive) and the gateway is not draining.
+ */
 export function isReady(deps: AdminDeps): boolean {
-  return deps.config.loaded && deps.listeners.allListening && !deps.draining();
+  return deps.config.loaded && deps.listeners.allListening && !deps.wasm?.loading && !deps.draining();
 }
 
 /** The admin API. */
@@ -33,7 +39,11 @@ export function createAdminApp(deps: AdminDeps): Hono {
     }));
   app.get("/config_dump", (c) => {
     if (!deps.config.loaded) return c.json({ error: "no config loaded", status: deps.config.status }, 503);
-    return c.json({ ...configDump(deps.config.current()), lastReload: deps.config.status });
+    return c.json({
+      ...configDump(deps.config.current()),
+      wasmPlugins: deps.wasm?.states() ?? [],
+      lastReload: deps.config.status,
+    });
   });
   app.get("/config_status", (c) => c.json(deps.config.status ?? { ok: false, errors: ["not loaded yet"] }));
   app.post("/reload", async (c) => c.json(await deps.config.reload()));
@@ -61,7 +71,11 @@ export function createAdminApp(deps: AdminDeps): Hono {
   });
   app.get(
     "/stats/prometheus",
-    async (c) => c.text((await deps.metrics.metrics()) + statsPrometheus(deps.listeners.clusterStates)),
+    async (c) =>
+      c.text(
+        (await deps.metrics.metrics()) + statsPrometheus(deps.listeners.clusterStates) +
+          (deps.wasm?.renderMetrics() ?? ""),
+      ),
   );
   app.get("/ready", (c) => (isReady(deps) ? c.text("LIVE\n") : c.text("NOT READY\n", 503)));
   return app;
@@ -77,6 +91,9 @@ export function createReadinessApp(deps: AdminDeps): Hono {
 /** The Prometheus scrape endpoint (`/stats/prometheus`). */
 export function createPrometheusApp(deps: AdminDeps): Hono {
   const app = new Hono();
-  app.get("/stats/prometheus", async (c) => c.text(await deps.metrics.metrics()));
+  app.get(
+    "/stats/prometheus",
+    async (c) => c.text((await deps.metrics.metrics()) + (deps.wasm?.renderMetrics() ?? "")),
+  );
   return app;
 }

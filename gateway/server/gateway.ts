@@ -10,6 +10,9 @@ import { ListenerManager } from "./listener_manager.ts";
 import { createGatewayMetrics } from "./metrics.ts";
 import { GatewayTelemetry } from "../telemetry/mod.ts";
 import { type ConfigWatch, watchConfigPaths } from "./watcher.ts";
+import { gatewayCallout } from "../extensions/callout.ts";
+import { WasmPluginManager } from "../extensions/plugin_manager.ts";
+import { sendUpstreamAuto } from "../proxy/upstream_client.ts";
 
 /** Ports of the side servers; 0 picks a free port, `null` turns a server off. */
 export interface SidePorts {
@@ -37,6 +40,8 @@ export interface GatewayOptions {
   readonly watchDebounceMs?: number;
   /** Record requests into Istio's metrics and the access logs. @default true */
   readonly telemetry?: boolean;
+  /** Folder caching downloaded Wasm modules by digest. @default ".cache/wasm" */
+  readonly wasmCacheDir?: string;
   readonly log?: (line: string) => void;
 }
 
@@ -44,6 +49,8 @@ export interface GatewayOptions {
 export interface RunningGateway {
   readonly config: ConfigManager;
   readonly listeners: ListenerManager;
+  /** The WasmPlugins' instances and chains. */
+  readonly wasm: WasmPluginManager;
   /** Bound addresses of the side servers (absent when turned off). */
   readonly admin?: Deno.NetAddr;
   readonly readiness?: Deno.NetAddr;
@@ -61,7 +68,17 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     portOffset: options.portOffset,
     bindAddress: options.bindAddress,
     requests: options.telemetry === false ? undefined : { record: (rec) => telemetry?.record(rec) },
+    wasm: { chain: (port) => wasm.chain(port) },
     log,
+  });
+  const wasm = new WasmPluginManager({
+    cacheDir: options.wasmCacheDir,
+    callout: gatewayCallout({
+      current: () => config.current(),
+      endpoints: listeners.endpoints,
+      clusters: listeners.clusterStates,
+      send: sendUpstreamAuto,
+    }),
   });
   const config = new ConfigManager({
     source: options.source,
@@ -73,6 +90,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         const settings = telemetry.update(snapshot.config, snapshot.mesh);
         for (const w of settings.warnings) log(`telemetry: ${w}`);
       }
+      wasm.update(snapshot);
       return listeners.reconcile(snapshot.listeners);
     },
   });
@@ -82,7 +100,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     : new GatewayTelemetry({ registry: metrics, identity: options.identity });
   await config.reload();
 
-  const deps = { config, listeners, metrics, draining: () => draining };
+  const deps = { config, listeners, metrics, wasm, draining: () => draining };
   const ports = options.ports ?? {};
   const sideAddress = options.bindAddress ?? "0.0.0.0";
   const side: Deno.HttpServer<Deno.NetAddr>[] = [];
@@ -115,6 +133,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   return {
     config,
     listeners,
+    wasm,
     admin,
     readiness,
     prometheus,
@@ -124,6 +143,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await listeners.closeAll();
       await Promise.all(side.map((s) => s.shutdown()));
       await telemetry?.close();
+      await wasm.close();
     },
   };
 }

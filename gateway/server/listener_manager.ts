@@ -7,7 +7,7 @@ import type { ListenerConfig, Snapshot } from "../compile/types.ts";
 import { DnsCache } from "../proxy/dns.ts";
 import { ClusterStates } from "../proxy/cluster_state.ts";
 import { EndpointResolver } from "../proxy/endpoints.ts";
-import { createHttpHandler } from "../proxy/handler.ts";
+import { createHttpHandler, type HandlerOptions } from "../proxy/handler.ts";
 import type { RequestSink } from "../proxy/stream_info.ts";
 
 /** The state of one listener, as the admin API shows it. */
@@ -32,6 +32,8 @@ export interface ListenerManagerOptions {
   readonly bindAddress?: string;
   /** Receives every finished request (the gateway's telemetry). */
   readonly requests?: RequestSink;
+  /** The WasmPlugin chains per port. */
+  readonly wasm?: HandlerOptions["wasm"];
   readonly log?: (line: string) => void;
 }
 
@@ -59,6 +61,11 @@ export class ListenerManager {
   /** The live state of the upstream clusters (balancers, breakers, detectors, counters). */
   get clusterStates(): ClusterStates {
     return this.#clusters;
+  }
+
+  /** The endpoint resolver listeners share (DNS clusters), also used by Wasm callouts. */
+  get endpoints(): EndpointResolver {
+    return this.#endpoints;
   }
 
   /** Listener states, by name. */
@@ -121,6 +128,7 @@ export class ListenerManager {
           endpoints: this.#endpoints,
           clusters: this.#clusters,
           requests: this.#options.requests,
+          wasm: this.#options.wasm,
           localAddress: address.includes(":") ? `[${address}]:${boundPort}` : `${address}:${boundPort}`,
         }),
       );

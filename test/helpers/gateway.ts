@@ -22,6 +22,8 @@ export interface TestGatewayOptions {
   readonly watch?: boolean;
   /** Identity fields replacing the defaults (`istio=ingressgateway` in istio-system, no locality). */
   readonly identity?: Partial<GatewayIdentity>;
+  /** Cache folder of downloaded Wasm modules. @default a new temp folder */
+  readonly wasmCacheDir?: string;
 }
 
 /** Starts a gateway on `source` (bound to 127.0.0.1, side servers on free ports). */
@@ -38,6 +40,7 @@ export async function startTestGateway(
     ports: { admin: 0, readiness: 0, prometheus: 0 },
     watch: options.watch,
     watchDebounceMs: 100,
+    wasmCacheDir: options.wasmCacheDir ?? await Deno.makeTempDir(),
     log: (line) => logs.push(line),
   });
   return { ...gw, logs, adminUrl: `http://127.0.0.1:${gw.admin!.port}` };

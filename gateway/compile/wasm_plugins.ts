@@ -1,0 +1,136 @@
+/**
+ * Which WasmPlugins apply to this gateway and in what order, as istiod computes it
+ * (`WasmPluginsByListenerInfo`): plugins of the gateway's namespace, then of the root namespace, each kept when
+ * its `selector` or `targetRefs` selects the gateway and its `match` selects the listener (a gateway listener
+ * is of class CLIENT); grouped by phase (AUTHN, AUTHZ, STATS, then unspecified, just before the router) and
+ * stably sorted by descending `priority` (unset lowest) within a phase.
+ * @module
+ */
+import type { ConfigSet } from "../config/config_set.ts";
+import type { WasmPluginPhase, WasmPluginSpec } from "../config/kinds/extensions/wasm_plugin.ts";
+import type { TargetReference } from "../config/kinds/policy_common.ts";
+import { compareByCreation, type Resource } from "../config/resource.ts";
+import type { GatewayIdentity } from "./listeners.ts";
+
+/** One environment variable of `vmConfig.env`: an inline value or one read from the gateway's own env. */
+export interface WasmEnvVar {
+  readonly name: string;
+  /** The inline value; undefined with `fromHost`. */
+  readonly value?: string;
+  /** `valueFrom: HOST`: the gateway's environment variable of the same name. */
+  readonly fromHost: boolean;
+}
+
+/** A WasmPlugin applying to this gateway, with the fields the runtime uses. */
+export interface CompiledWasmPlugin {
+  /** `namespace/name` of the resource. */
+  readonly key: string;
+  /** Istio's filter name for it: `namespace.name`. */
+  readonly name: string;
+  readonly url: string;
+  readonly sha256?: string;
+  /** `pluginName`, the root id filters pick their root context by (empty when unset). */
+  readonly rootId: string;
+  /** `pluginConfig` (passed as JSON). */
+  readonly pluginConfig?: Record<string, unknown>;
+  readonly env: readonly WasmEnvVar[];
+  /** FAIL_RELOAD keeps FAIL_CLOSE's denial when the module cannot be had. */
+  readonly failStrategy: "FAIL_CLOSE" | "FAIL_OPEN";
+  readonly phase: WasmPluginPhase;
+  /** Undefined sorts last within its phase. */
+  readonly priority?: number;
+  /** `HTTP` or `NETWORK` (unset: HTTP). */
+  readonly type: "HTTP" | "NETWORK";
+  /** `match`: undefined or empty matches every listener. */
+  readonly match?: WasmPluginSpec["match"];
+}
+
+/** Istio's phase order in the HTTP filter chain; its own authn and authz filters follow AUTHN and AUTHZ. */
+const PHASE_ORDER: readonly WasmPluginPhase[] = ["AUTHN", "AUTHZ", "STATS", "UNSPECIFIED_PHASE"];
+
+/** The label Gateway API deployments carry, naming their Gateway. */
+const GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name";
+
+/** The WasmPlugins applying to the gateway `identity`, in namespace-then-creation order (not yet per port). */
+export function selectWasmPlugins(
+  config: ConfigSet,
+  identity: GatewayIdentity,
+  rootNamespace: string,
+): CompiledWasmPlugin[] {
+  const sorted = [...config.wasmPlugins].sort((a, b) => compareByCreation(a.meta, b.meta));
+  const namespaces = [identity.namespace];
+  if (rootNamespace !== "" && rootNamespace !== identity.namespace) namespaces.push(rootNamespace);
+  const out: CompiledWasmPlugin[] = [];
+  for (const ns of namespaces) {
+    for (const p of sorted) {
+      if (p.meta.namespace === ns && attaches(p, identity)) out.push(compilePlugin(p));
+    }
+  }
+  return out;
+}
+
+/** The HTTP filter chain of a listener port: the plugins whose `match` selects it, in Istio's order. */
+export function wasmChainForPort(plugins: readonly CompiledWasmPlugin[], port: number): CompiledWasmPlugin[] {
+  const chain: CompiledWasmPlugin[] = [];
+  for (const phase of PHASE_ORDER) {
+    const inPhase = plugins.filter((p) => p.type === "HTTP" && p.phase === phase && matchesListener(p, port));
+    inPhase.sort((a, b) => (b.priority ?? -2147483648) - (a.priority ?? -2147483648));
+    chain.push(...inPhase);
+  }
+  return chain;
+}
+
+/** Istio's `matchTrafficSelectors` for a gateway listener (class CLIENT) on `port`. */
+function matchesListener(p: CompiledWasmPlugin, port: number): boolean {
+  if (!p.match || p.match.length === 0) return true;
+  return p.match.some((m) =>
+    (m.mode === undefined || m.mode === "UNDEFINED" || m.mode === "CLIENT_AND_SERVER" ||
+      m.mode === "CLIENT") &&
+    (!m.ports || m.ports.length === 0 || m.ports.some((s) => s.number === port))
+  );
+}
+
+function compilePlugin(p: Resource<WasmPluginSpec>): CompiledWasmPlugin {
+  const s = p.spec;
+  return {
+    key: `${p.meta.namespace}/${p.meta.name}`,
+    name: `${p.meta.namespace}.${p.meta.name}`,
+    url: s.url,
+    sha256: s.sha256 || undefined,
+    rootId: s.pluginName ?? "",
+    pluginConfig: s.pluginConfig as Record<string, unknown> | undefined,
+    env: (s.vmConfig?.env ?? []).map((e) => ({
+      name: e.name,
+      value: e.valueFrom === "HOST" ? undefined : e.value ?? "",
+      fromHost: e.valueFrom === "HOST",
+    })),
+    failStrategy: s.failStrategy === "FAIL_OPEN" ? "FAIL_OPEN" : "FAIL_CLOSE",
+    phase: s.phase ?? "UNSPECIFIED_PHASE",
+    priority: s.priority ?? undefined,
+    type: s.type === "NETWORK" ? "NETWORK" : "HTTP",
+    match: s.match,
+  };
+}
+
+function targetRefs(spec: WasmPluginSpec): readonly TargetReference[] {
+  if (spec.targetRefs && spec.targetRefs.length > 0) return spec.targetRefs;
+  return spec.targetRef ? [spec.targetRef] : [];
+}
+
+/**
+ * Istio's `ShouldAttachPolicy` for a gateway: `targetRefs` only select a Gateway API gateway (through its
+ * gateway-name label; a targetRef to anything else, an Istio Gateway included, does not apply), otherwise the
+ * `selector`'s matchLabels must be a subset of the gateway's labels (none: the whole namespace).
+ */
+function attaches(p: Resource<WasmPluginSpec>, identity: GatewayIdentity): boolean {
+  const refs = targetRefs(p.spec);
+  if (refs.length === 0) {
+    return Object.entries(p.spec.selector?.matchLabels ?? {}).every(([k, v]) => identity.labels[k] === v);
+  }
+  const gatewayName = identity.labels[GATEWAY_NAME_LABEL];
+  if (gatewayName === undefined) return false;
+  return refs.some((ref) =>
+    p.meta.namespace === identity.namespace && [undefined, "", identity.namespace].includes(ref.namespace) &&
+    (ref.group ?? "") === "gateway.networking.k8s.io" && ref.kind === "Gateway" && ref.name === gatewayName
+  );
+}

@@ -1,0 +1,291 @@
+/**
+ * A request through a port's WasmPlugin chain, as Envoy's HTTP filter chain runs it before the router: request
+ * headers through each plugin in order (a paused plugin is awaited; a local reply or a failed plugin answers
+ * the client), the request body chunk by chunk when there is one, then the response headers and body through
+ * the plugins in reverse order, and `complete()` once per stream when the response ends.
+ * @module
+ */
+import { HeaderList } from "../proxy/header_list.ts";
+import type { StreamInfo } from "../proxy/stream_info.ts";
+import { noteBodyBytes } from "../proxy/stream_info.ts";
+import {
+  createFailedStream,
+  type HttpFilterStream,
+  type LocalReply,
+  requestHeaderMap,
+  responseHeaderMap,
+  type StreamInfo as WasmStreamInfo,
+  takePseudoHeaders,
+} from "../../wasm/mod.ts";
+import type { ChainSlot } from "./plugin_manager.ts";
+import type { PluginInstance } from "./plugin_instance.ts";
+
+/** How long a request waits for a plugin that is still loading before its failStrategy applies. */
+export const LOAD_WAIT_MS = 10_000;
+
+/** The request as the filters see it. */
+export interface FilteredRequest {
+  readonly req: Request;
+  readonly remote: Deno.NetAddr;
+  readonly authority: string;
+  /** Path with query. */
+  readonly fullPath: string;
+  readonly scheme: string;
+  readonly si: StreamInfo;
+}
+
+/** The rest of the request path after the filters: the (possibly rewritten) request; `reroute` when a filter cleared the route cache. */
+export type NextStage = (
+  req: Request,
+  authority: string,
+  fullPath: string,
+  reroute: boolean,
+) => Promise<Response>;
+
+interface Active {
+  readonly stream: HttpFilterStream;
+  readonly instance?: PluginInstance;
+}
+
+const EMPTY = new Uint8Array(0);
+const ENCODER = new TextEncoder();
+
+/** Runs `fr` through `chain` around `next`. */
+export async function runFilterChain(
+  chain: readonly ChainSlot[],
+  fr: FilteredRequest,
+  next: NextStage,
+): Promise<Response> {
+  const si = fr.si;
+  const info = wasmInfo(fr);
+  const active: Active[] = [];
+  let completed = false;
+  const complete = () => {
+    if (completed) return;
+    completed = true;
+    for (const a of active) {
+      a.stream.complete();
+      a.instance?.released();
+    }
+  };
+  try {
+    const map = requestHeaderMap(
+      { method: fr.req.method, path: fr.fullPath, authority: fr.authority, scheme: fr.scheme },
+      HeaderList.from(fr.req.headers),
+    );
+    const endOfStream = fr.req.body === null;
+    for (const slot of chain) {
+      const got = await acquire(slot, info);
+      if (got === "skip") continue;
+      if (got === "deny") return finishLocal(rbacDenied(si), info, complete);
+      active.push(got);
+      let r = got.stream.onRequestHeaders(map, endOfStream);
+      if (r.action === "pause") r = await r.resumed;
+      if (r.action === "reply") return finishLocal(filterReply(r.reply, si), info, complete);
+      if (r.action === "reset") return finishLocal(Response.error(), info, complete);
+    }
+    if (active.length === 0) {
+      complete();
+      return await next(fr.req, fr.authority, fr.fullPath, false);
+    }
+    const pseudo = takePseudoHeaders(map);
+    const authority = pseudo[":authority"] ?? fr.authority;
+    const fullPath = pseudo[":path"] ?? fr.fullPath;
+    const headers = map.toHeaders();
+    headers.set("host", authority);
+    let bodyReply: LocalReply | undefined;
+    let body: ReadableStream<Uint8Array> | null = null;
+    if (fr.req.body !== null) {
+      headers.delete("content-length");
+      body = filterBody(fr.req.body, active, "request", (reply) => bodyReply = reply);
+    }
+    const req = new Request(`${fr.scheme}://${authority}${fullPath}`, {
+      method: pseudo[":method"] ?? fr.req.method,
+      headers,
+      body,
+    });
+    const reroute = active.some((a) => a.stream.routeCacheCleared);
+    const res = await next(req, authority, fullPath, reroute);
+    if (bodyReply) {
+      await res.body?.cancel().catch(() => {});
+      si.flags = "";
+      return finishLocal(filterReply(bodyReply, si), info, complete);
+    }
+    return await filterResponse(res, active, info, si, complete);
+  } catch (e) {
+    complete();
+    throw e;
+  }
+}
+
+/** The stream of a slot's serving instance, or what to do without one (per failStrategy). */
+async function acquire(slot: ChainSlot, info: WasmStreamInfo): Promise<Active | "skip" | "deny"> {
+  let inst = serving(slot);
+  if (!inst && slot.instance.state === "loading") {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      slot.instance.settled,
+      new Promise<void>((resolve) => timer = setTimeout(resolve, LOAD_WAIT_MS)),
+    ]);
+    clearTimeout(timer);
+    inst = serving(slot);
+  }
+  if (inst) return { stream: inst.createStream(info), instance: inst };
+  if (slot.spec.failStrategy === "FAIL_OPEN") return "skip";
+  // A module that could not be fetched: Istio's agent puts a deny-all RBAC filter in its place.
+  if (slot.instance.fetchFailed) return "deny";
+  return { stream: createFailedStream({ name: slot.spec.name, failStrategy: "FAIL_CLOSE" }, info) };
+}
+
+function serving(slot: ChainSlot): PluginInstance | undefined {
+  if (slot.instance.state === "ready" && slot.instance.plugin) return slot.instance;
+  const previous = slot.previous;
+  return previous?.state === "ready" && previous.plugin ? previous : undefined;
+}
+
+/** The host's view of the request: peers, times, route and cluster, the response code once known. */
+function wasmInfo(fr: FilteredRequest): WasmStreamInfo {
+  const si = fr.si;
+  return {
+    source: { address: fr.remote.hostname, port: fr.remote.port },
+    request: { startTime: si.startTime, protocol: "HTTP/1.1" },
+    response: {},
+    get routeName() {
+      return si.routeName;
+    },
+    get clusterName() {
+      return si.cluster?.name;
+    },
+    get upstream() {
+      const e = si.endpoint;
+      return e ? { address: e.address, port: e.port } : undefined;
+    },
+  };
+}
+
+/** Envoy's RBAC deny, which Istio installs for a FAIL_CLOSE plugin whose module could not be fetched. */
+function rbacDenied(si: StreamInfo): Response {
+  si.details = "rbac_access_denied_matched_policy[none]";
+  return textReply(403, "RBAC: access denied", new HeaderList());
+}
+
+/** A filter's local reply as the client's response. */
+function filterReply(reply: LocalReply, si: StreamInfo): Response {
+  si.details = reply.details;
+  const headers = reply.headers.clone();
+  const res = new Response(reply.body.length > 0 ? reply.body as Uint8Array<ArrayBuffer> : null, {
+    status: reply.status,
+  });
+  if (reply.body.length > 0 && !headers.has("content-type")) headers.setValid("content-type", "text/plain");
+  headers.forEach((v, n) => res.headers.append(n, v));
+  res.headers.set("server", "istio-envoy");
+  return noteBodyBytes(res, reply.body.length);
+}
+
+function textReply(status: number, body: string, headers: HeaderList): Response {
+  const bytes = ENCODER.encode(body);
+  const res = new Response(bytes, { status });
+  headers.forEach((v, n) => res.headers.append(n, v));
+  res.headers.set("content-type", "text/plain");
+  res.headers.set("server", "istio-envoy");
+  return noteBodyBytes(res, bytes.length);
+}
+
+function finishLocal(res: Response, info: WasmStreamInfo, complete: () => void): Response {
+  info.response!.code = res.status;
+  complete();
+  return res;
+}
+
+/** Response headers and body through the plugins in reverse order; `complete` once the body ends. */
+async function filterResponse(
+  res: Response,
+  active: readonly Active[],
+  info: WasmStreamInfo,
+  si: StreamInfo,
+  complete: () => void,
+): Promise<Response> {
+  info.response!.code = res.status;
+  const map = responseHeaderMap(res.status, HeaderList.from(res.headers));
+  const endOfStream = res.body === null;
+  for (let i = active.length - 1; i >= 0; i--) {
+    let r = active[i].stream.onResponseHeaders(map, endOfStream);
+    if (r.action === "pause") r = await r.resumed;
+    if (r.action === "continue") continue;
+    await res.body?.cancel().catch(() => {});
+    if (r.action === "reset") return finishLocal(Response.error(), info, complete);
+    return finishLocal(filterReply(r.reply, si), info, complete);
+  }
+  const status = Number(takePseudoHeaders(map)[":status"] ?? res.status);
+  const body = res.body === null ? null : filterBody(res.body, active, "response", undefined, complete);
+  const out = new Response(body, { status: Number.isInteger(status) ? status : res.status });
+  map.forEach((v, n) => out.headers.append(n, v));
+  out.headers.set("server", "istio-envoy");
+  info.response!.code = out.status;
+  if (body === null) complete();
+  return out;
+}
+
+/**
+ * A body passed chunk by chunk through the streams (request: in order; response: reverse order). A plugin
+ * that buffers holds the data back from the ones after it until it lets it go; a reply during the request
+ * body is handed to `onReply` (the upstream body then fails), anything else ends the body with an error.
+ */
+function filterBody(
+  source: ReadableStream<Uint8Array>,
+  active: readonly Active[],
+  direction: "request" | "response",
+  onReply?: (reply: LocalReply) => void,
+  onEnd?: () => void,
+): ReadableStream<Uint8Array> {
+  const reader = source.getReader();
+  const order = direction === "request" ? active : [...active].reverse();
+  let ended = false;
+  const end = () => {
+    if (!ended) {
+      ended = true;
+      onEnd?.();
+    }
+  };
+  const pass = async (chunk: Uint8Array, last: boolean): Promise<Uint8Array | LocalReply | "reset"> => {
+    let data = chunk;
+    for (const a of order) {
+      let b = direction === "request"
+        ? a.stream.onRequestBody(data, last)
+        : a.stream.onResponseBody(data, last);
+      if (b.action === "buffer") return EMPTY;
+      if (b.action === "pause") b = await b.resumed;
+      if (b.action === "reply") return b.reply;
+      if (b.action === "reset") return "reset";
+      data = b.data;
+    }
+    return data;
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { value, done } = await reader.read();
+        const out = await pass(done ? EMPTY : value, done);
+        if (out instanceof Uint8Array) {
+          if (out.length > 0) controller.enqueue(out);
+          if (done) {
+            controller.close();
+            end();
+          }
+          return;
+        }
+        if (out !== "reset") onReply?.(out);
+        await reader.cancel().catch(() => {});
+        controller.error(new Error(`${direction} body stopped by a Wasm filter`));
+        end();
+      } catch (e) {
+        controller.error(e);
+        end();
+      }
+    },
+    cancel(reason) {
+      end();
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+}

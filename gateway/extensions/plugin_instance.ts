@@ -1,0 +1,151 @@
+/**
+ * One version of one WasmPlugin: its module fetched and loaded in the background, then serving streams. An
+ * instance counts the streams it serves, so a retired one is disposed only once its last request ends.
+ * @module
+ */
+import type { CompiledWasmPlugin } from "../compile/wasm_plugins.ts";
+import {
+  type HttpCallout,
+  loadPlugin,
+  type MetricStore,
+  type Plugin,
+  type SharedData,
+} from "../../wasm/mod.ts";
+import type { SharedQueues, StreamInfo, WasmLogger } from "../../wasm/mod.ts";
+import { fetchModule, ModuleFetchError } from "./module_source.ts";
+
+/** Where an instance stands: `unsupported` is a NETWORK plugin, which the gateway does not run. */
+export type InstanceState = "loading" | "ready" | "failed" | "unsupported";
+
+/** What loading needs from the gateway. */
+export interface InstanceContext {
+  readonly cacheDir: string;
+  readonly callout: HttpCallout;
+  readonly metrics: MetricStore;
+  readonly sharedData: SharedData;
+  readonly sharedQueues: SharedQueues;
+  readonly logger: WasmLogger;
+  /** The gateway's own environment (`valueFrom: HOST`). */
+  hostEnv(name: string): string | undefined;
+}
+
+/** The identity of a plugin version: what, if changed, needs a new VM. */
+export function fingerprint(spec: CompiledWasmPlugin): string {
+  return JSON.stringify([
+    spec.key,
+    spec.url,
+    spec.sha256,
+    spec.rootId,
+    spec.pluginConfig,
+    spec.env,
+    spec.failStrategy,
+    spec.type,
+  ]);
+}
+
+/** A plugin version, loading or loaded. */
+export class PluginInstance {
+  readonly spec: CompiledWasmPlugin;
+  readonly fingerprint: string;
+  state: InstanceState = "loading";
+  /** Why it failed (fetch or load), or why its VM last failed. */
+  #error: string | undefined;
+  /** True when the module could not be fetched (Istio then installs a deny-all or allow-all filter). */
+  fetchFailed = false;
+  plugin: Plugin | undefined;
+  /** Settles once the instance is ready or has failed. */
+  readonly settled: Promise<void>;
+  #active = 0;
+  #retired = false;
+
+  constructor(spec: CompiledWasmPlugin, ctx: InstanceContext) {
+    this.spec = spec;
+    this.fingerprint = fingerprint(spec);
+    if (spec.type === "NETWORK") {
+      this.state = "unsupported";
+      this.#error = "NETWORK (TCP) WasmPlugins are not supported: only HTTP filters run";
+      this.settled = Promise.resolve();
+    } else {
+      this.settled = this.#load(ctx);
+    }
+  }
+
+  /** The last error, including a VM failure of a loaded plugin. */
+  get lastError(): string | undefined {
+    return this.#error ?? this.plugin?.lastError;
+  }
+
+  /** Streams in flight on this instance. */
+  get active(): number {
+    return this.#active;
+  }
+
+  /** A stream for one request (counted until `released`). */
+  createStream(info: StreamInfo): ReturnType<Plugin["createStream"]> {
+    this.#active++;
+    return this.plugin!.createStream(info);
+  }
+
+  /** A stream of this instance has completed. */
+  released(): void {
+    this.#active--;
+    if (this.#retired && this.#active === 0) void this.#dispose();
+  }
+
+  /** No chain uses this instance any more: disposed once its streams have ended. */
+  retire(): void {
+    this.#retired = true;
+    if (this.#active === 0) void this.#dispose();
+  }
+
+  async #dispose(): Promise<void> {
+    await this.settled;
+    const plugin = this.plugin;
+    this.plugin = undefined;
+    await plugin?.dispose().catch(() => {});
+  }
+
+  async #load(ctx: InstanceContext): Promise<void> {
+    const spec = this.spec;
+    let bytes: Uint8Array;
+    try {
+      bytes = await fetchModule(spec.url, spec.sha256, ctx.cacheDir);
+    } catch (e) {
+      this.fetchFailed = e instanceof ModuleFetchError;
+      this.#fail(e);
+      return;
+    }
+    const env: Record<string, string> = {};
+    for (const v of spec.env) {
+      const value = v.fromHost ? ctx.hostEnv(v.name) : v.value;
+      if (value !== undefined) env[v.name] = value;
+    }
+    try {
+      const plugin = await loadPlugin(bytes, {
+        name: spec.name,
+        rootId: spec.rootId,
+        pluginConfig: spec.pluginConfig,
+        env,
+        failStrategy: spec.failStrategy,
+        callout: ctx.callout,
+        metrics: ctx.metrics,
+        sharedData: ctx.sharedData,
+        sharedQueues: ctx.sharedQueues,
+        logger: ctx.logger,
+      });
+      if (this.#retired && this.#active === 0) {
+        await plugin.dispose();
+        return;
+      }
+      this.plugin = plugin;
+      this.state = "ready";
+    } catch (e) {
+      this.#fail(e);
+    }
+  }
+
+  #fail(e: unknown): void {
+    this.state = "failed";
+    this.#error = (e as Error).message;
+  }
+}

@@ -1,0 +1,278 @@
+import assert from "node:assert/strict";
+import {
+  gatewayWithRoutes,
+  serveConfig,
+  startTestGateway,
+  staticService,
+  type TestGateway,
+  writeAtomically,
+} from "../helpers/gateway.ts";
+import { eventually, fetchText, freePort, startUpstream, type TestUpstream } from "../helpers/net.ts";
+import { testFilter } from "../helpers/wasm.ts";
+import { sha256Hex } from "../../gateway/extensions/module_source.ts";
+
+/** Writes test filter `name` to a temp file and returns its file:// URL. */
+async function filterUrl(name: string): Promise<string> {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/${name}.wasm`;
+  await Deno.writeFile(path, await testFilter(name));
+  return `file://${path}`;
+}
+
+/** A WasmPlugin in istio-system selecting the default gateway labels; `extra` adds spec lines. */
+function wasmPlugin(name: string, url: string, extra = ""): string {
+  return `apiVersion: extensions.istio.io/v1alpha1
+kind: WasmPlugin
+metadata: {name: ${name}, namespace: istio-system}
+spec:
+  selector: {matchLabels: {istio: ingressgateway}}
+  url: ${url}
+${extra}---
+`;
+}
+
+function appConfig(port: number, upstream: number, extra: string): string {
+  return gatewayWithRoutes(port, "  - route:\n    - destination: {host: app, port: {number: 80}}") +
+    staticService("app", [upstream]) + extra;
+}
+
+async function withGateway(
+  extra: string,
+  run: (url: string, gw: TestGateway, up: TestUpstream) => Promise<void>,
+  upstream: TestUpstream = startUpstream("app"),
+): Promise<void> {
+  const port = freePort();
+  const gw = await serveConfig(appConfig(port, upstream.port, extra));
+  try {
+    await eventually(async () => (await fetch(`${gw.adminUrl}/ready`).then((r) => r.text())) === "LIVE\n");
+    await run(`http://127.0.0.1:${port}`, gw, upstream);
+  } finally {
+    await gw.close();
+    await upstream.close();
+  }
+}
+
+async function pluginStates(
+  gw: TestGateway,
+): Promise<{ plugin: string; state: string; lastError?: string }[]> {
+  return (await (await fetch(`${gw.adminUrl}/config_dump`)).json()).wasmPlugins;
+}
+
+Deno.test("wasm plugin: a header filter edits the request the upstream sees and the response the client sees", async () => {
+  await withGateway(wasmPlugin("headers", await filterUrl("headers")), async (url, gw, up) => {
+    const res = await fetchText(`${url}/some/path`, { headers: { "x-remove-me": "1" } });
+    assert.equal(res.status, 200);
+    assert.equal(res.body, "app");
+    assert.equal(res.headers.get("x-wasm-response"), "yes");
+    assert.equal(res.headers.get("server"), "istio-envoy");
+    const seen = up.requests.at(-1)!.headers;
+    assert.equal(seen.get("x-wasm-added"), "yes");
+    assert.equal(seen.get("x-seen-path"), "/some/path");
+    assert.equal(seen.get("x-remove-me"), null);
+    assert.deepEqual((await pluginStates(gw)).map((p) => [p.plugin, p.state]), [[
+      "istio-system/headers",
+      "ready",
+    ]]);
+  });
+});
+
+Deno.test("wasm plugin: a filter's local reply answers the client with server istio-envoy", async () => {
+  await withGateway(wasmPlugin("deny", await filterUrl("local_reply")), async (url, _gw, up) => {
+    const denied = await fetchText(`${url}/deny`);
+    assert.equal(denied.status, 403);
+    assert.equal(denied.body, "denied by wasm\n");
+    assert.equal(denied.headers.get("x-denied"), "yes");
+    assert.equal(denied.headers.get("server"), "istio-envoy");
+    assert.equal(up.requests.length, 0);
+    assert.equal((await fetchText(`${url}/fine`)).status, 200);
+  });
+});
+
+Deno.test("wasm plugin: an auth filter calls a second upstream with http_call, then allows or denies", async () => {
+  const auth = startUpstream(
+    "auth",
+    (req) =>
+      req.headers.get("authorization") === "Bearer good"
+        ? new Response("alice")
+        : new Response("nope", { status: 403 }),
+  );
+  const authService = `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: auth, namespace: default}
+spec:
+  hosts: [auth]
+  resolution: STATIC
+  ports: [{number: 80, name: http, protocol: HTTP}]
+  endpoints: [{address: 127.0.0.1, ports: {http: ${auth.port}}}]
+---
+`;
+  try {
+    await withGateway(
+      authService + wasmPlugin("auth", await filterUrl("auth"), "  phase: AUTHN\n"),
+      async (url, _gw, up) => {
+        const ok = await fetchText(`${url}/`, { headers: { authorization: "Bearer good" } });
+        assert.equal(ok.status, 200, ok.body);
+        assert.equal(up.requests.at(-1)!.headers.get("x-auth-user"), "alice");
+        const bad = await fetchText(`${url}/`, { headers: { authorization: "Bearer bad" } });
+        assert.equal(bad.status, 403);
+        assert.equal(bad.body, "denied: nope\n");
+        assert.equal((await fetchText(`${url}/`)).status, 401);
+        assert.equal(up.requests.length, 1);
+        assert.equal(auth.requests.length, 2);
+      },
+    );
+  } finally {
+    await auth.close();
+  }
+});
+
+Deno.test("wasm plugin: a module that cannot be fetched denies under FAIL_CLOSE and is skipped under FAIL_OPEN", async () => {
+  const port1 = freePort();
+  const port2 = freePort();
+  const up = startUpstream("app");
+  const config = `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: ${port1}, name: http-a, protocol: HTTP}
+    hosts: ["*"]
+  - port: {number: ${port2}, name: http-b, protocol: HTTP}
+    hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: app, namespace: default}
+spec:
+  hosts: ["*"]
+  gateways: [istio-system/gw]
+  http:
+  - route:
+    - destination: {host: app, port: {number: 80}}
+---
+` + staticService("app", [up.port]) +
+    wasmPlugin("closed", "file:///nonexistent/closed.wasm", `  match: [{ports: [{number: ${port1}}]}]\n`) +
+    wasmPlugin(
+      "open",
+      "file:///nonexistent/open.wasm",
+      `  failStrategy: FAIL_OPEN\n  match: [{mode: CLIENT, ports: [{number: ${port2}}]}]\n`,
+    );
+  const gw = await serveConfig(config);
+  try {
+    const closed = await fetchText(`http://127.0.0.1:${port1}/`);
+    assert.equal(closed.status, 403);
+    assert.equal(closed.body, "RBAC: access denied");
+    assert.equal((await fetchText(`http://127.0.0.1:${port2}/`)).status, 200);
+    const states = await pluginStates(gw);
+    assert.deepEqual(states.map((s) => s.state), ["failed", "failed"]);
+    assert.match(states[0].lastError!, /nonexistent\/closed\.wasm/);
+  } finally {
+    await gw.close();
+    await up.close();
+  }
+});
+
+Deno.test("wasm plugin: http(s) modules are checked against sha256 and cached by digest", async () => {
+  const bytes = await testFilter("headers");
+  const modules = startUpstream("modules", () => new Response(bytes as Uint8Array<ArrayBuffer>));
+  const digest = await sha256Hex(bytes);
+  const cache = await Deno.makeTempDir();
+  const port = freePort();
+  const up = startUpstream("app");
+  const moduleUrl = `http://127.0.0.1:${modules.port}/headers.wasm`;
+  const gw = await serveConfig(
+    appConfig(
+      port,
+      up.port,
+      wasmPlugin("good", moduleUrl, `  sha256: ${digest}\n`) +
+        wasmPlugin("wrong", moduleUrl, `  sha256: "${"0".repeat(64)}"\n  match: [{ports: [{number: 1}]}]\n`),
+    ),
+    { wasmCacheDir: cache },
+  );
+  try {
+    await eventually(async () =>
+      (await pluginStates(gw)).length === 1 && (await pluginStates(gw))[0].state !== "loading"
+    );
+    const res = await fetchText(`http://127.0.0.1:${port}/`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("x-wasm-response"), "yes");
+    assert.ok((await Deno.stat(`${cache}/${digest}.wasm`)).isFile);
+  } finally {
+    await gw.close();
+    await up.close();
+  }
+  // The wrong digest is refused on the port it applies to.
+  const up2 = startUpstream("app");
+  const gw2 = await serveConfig(
+    appConfig(port, up2.port, wasmPlugin("wrong", moduleUrl, `  sha256: "${"0".repeat(64)}"\n`)),
+    { wasmCacheDir: cache },
+  );
+  try {
+    assert.equal((await fetchText(`http://127.0.0.1:${port}/`)).status, 403);
+    assert.match((await pluginStates(gw2))[0].lastError!, /checksum/);
+  } finally {
+    await gw2.close();
+    await up2.close();
+    await modules.close();
+  }
+});
+
+Deno.test("wasm plugin: a config change swaps the plugin without failing in-flight requests", async () => {
+  const up = startUpstream("app", async (req) => {
+    if (new URL(req.url).pathname === "/slow") await new Promise((r) => setTimeout(r, 400));
+    return new Response("app");
+  });
+  const port = freePort();
+  const dir = await Deno.makeTempDir();
+  const headersUrl = await filterUrl("headers");
+  await Deno.writeTextFile(`${dir}/config.yaml`, appConfig(port, up.port, wasmPlugin("p", headersUrl)));
+  const gw = await startTestGateway({ kind: "paths", paths: [dir] }, { watch: false });
+  try {
+    const url = `http://127.0.0.1:${port}`;
+    assert.equal((await fetchText(`${url}/`)).headers.get("x-wasm-response"), "yes");
+    const inFlight = fetchText(`${url}/slow`);
+    await new Promise((r) => setTimeout(r, 100));
+    await writeAtomically(
+      `${dir}/config.yaml`,
+      appConfig(port, up.port, wasmPlugin("p", await filterUrl("local_reply"))),
+    );
+    await gw.config.reload();
+    const slow = await inFlight;
+    assert.equal(slow.status, 200);
+    assert.equal(slow.headers.get("x-wasm-response"), "yes");
+    assert.ok(await eventually(async () => (await fetchText(`${url}/deny`)).status === 403));
+    const after = await fetchText(`${url}/fine`);
+    assert.equal(after.status, 200);
+    assert.equal(after.headers.get("x-wasm-response"), null);
+  } finally {
+    await gw.close();
+    await up.close();
+  }
+});
+
+Deno.test("wasm plugin: metrics a filter defines appear on /stats/prometheus", async () => {
+  await withGateway(wasmPlugin("metrics", await filterUrl("metrics")), async (url, gw) => {
+    for (let i = 0; i < 3; i++) assert.equal((await fetchText(`${url}/`)).status, 200);
+    const text = await (await fetch(`${gw.adminUrl}/stats/prometheus`)).text();
+    assert.match(text, /portcullis_test_requests_total 3/);
+    const scrape = await (await fetch(`http://127.0.0.1:${gw.prometheus!.port}/stats/prometheus`)).text();
+    assert.match(scrape, /portcullis_test_requests_total 3/);
+  });
+});
+
+Deno.test("wasm plugin: a selector that does not match the gateway's labels does not apply", async () => {
+  const url = await filterUrl("headers");
+  const extra = wasmPlugin("other", url).replace("istio: ingressgateway", "app: something-else") +
+    wasmPlugin("gateway-api-ref", url).replace(
+      "  selector: {matchLabels: {istio: ingressgateway}}",
+      "  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw}]",
+    ) + wasmPlugin("server-only", url, "  match: [{mode: SERVER}]\n");
+  await withGateway(extra, async (base, gw, up) => {
+    const res = await fetchText(`${base}/`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("x-wasm-response"), null);
+    assert.equal(up.requests.at(-1)!.headers.get("x-wasm-added"), null);
+    assert.deepEqual(await pluginStates(gw), []);
+  });
+});
