@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { selectWasmPlugins, wasmChainForPort } from "../../gateway/compile/wasm_plugins.ts";
+import { DEFAULT_IDENTITY, errorsOf, loadYaml } from "../helpers/config.ts";
+
+function plugin(name: string, namespace: string, spec: string, created = "2026-01-01T00:00:00Z"): string {
+  return `apiVersion: extensions.istio.io/v1alpha1
+kind: WasmPlugin
+metadata: {name: ${name}, namespace: ${namespace}, creationTimestamp: "${created}"}
+spec:
+  url: file:///filters/${name}.wasm
+${spec}
+---
+`;
+}
+
+function chain(yaml: string, port = 80, identity = DEFAULT_IDENTITY): string[] {
+  const loaded = loadYaml(yaml);
+  assert.deepEqual(errorsOf(loaded), []);
+  const selected = selectWasmPlugins(loaded.config, identity, "istio-system");
+  return wasmChainForPort(selected, port).map((p) => p.name);
+}
+
+Deno.test("WasmPlugin order: phase AUTHN, AUTHZ, STATS, unspecified; higher priority first; unset last", () => {
+  const yaml = plugin("stats", "istio-system", "  phase: STATS") +
+    plugin("plain", "istio-system", "") +
+    plugin("authz-low", "istio-system", "  phase: AUTHZ\n  priority: 1") +
+    plugin("authz-high", "istio-system", "  phase: AUTHZ\n  priority: 10") +
+    plugin("authz-unset", "istio-system", "  phase: AUTHZ") +
+    plugin("authn", "istio-system", "  phase: AUTHN");
+  assert.deepEqual(chain(yaml), [
+    "istio-system.authn",
+    "istio-system.authz-high",
+    "istio-system.authz-low",
+    "istio-system.authz-unset",
+    "istio-system.stats",
+    "istio-system.plain",
+  ]);
+});
+
+Deno.test("WasmPlugin selection: gateway namespace before root namespace, creation order, selector and match", () => {
+  const identity = { labels: { istio: "ingressgateway", app: "gw" }, namespace: "edge" };
+  const yaml = plugin("root-old", "istio-system", "", "2026-01-01T00:00:00Z") +
+    plugin("root-new", "istio-system", "", "2026-01-02T00:00:00Z") +
+    plugin("own", "edge", "", "2026-01-03T00:00:00Z") +
+    plugin("elsewhere", "other", "") +
+    plugin("selected", "edge", "  selector: {matchLabels: {app: gw}}", "2026-01-04T00:00:00Z") +
+    plugin("not-selected", "edge", "  selector: {matchLabels: {app: other}}") +
+    plugin("server-only", "edge", "  match: [{mode: SERVER}]") +
+    plugin("port-443", "edge", "  match: [{mode: CLIENT, ports: [{number: 443}]}]") +
+    plugin("network", "edge", "  type: NETWORK");
+  assert.deepEqual(chain(yaml, 80, identity), [
+    "edge.own",
+    "edge.selected",
+    "istio-system.root-old",
+    "istio-system.root-new",
+  ]);
+  assert.ok(chain(yaml, 443, identity).includes("edge.port-443"));
+});
