@@ -8,6 +8,7 @@ import type { MeshConfig } from "../config/mesh/mod.ts";
 import { buildClusters } from "./clusters.ts";
 import { buildListeners, type GatewayIdentity, selectGateways } from "./listeners.ts";
 import { proxyTopology } from "./proxy_topology.ts";
+import { selectJwtRules } from "./request_authn.ts";
 import { buildServiceRegistry } from "./services.ts";
 import type { RouteTable, Snapshot } from "./types.ts";
 import { buildRouteTable } from "./virtual_hosts.ts";
@@ -54,6 +55,7 @@ export function compileSnapshot(config: ConfigSet, options: CompileOptions): Sna
     const chain = plugins.length > 0 ? wasmChainForPort(plugins, listener.port) : [];
     if (chain.length > 0) wasmChains.set(listener.port, chain);
   }
+  const jwtRules = selectJwtRules(config, options.identity, options.mesh.rootNamespace);
   return {
     version: options.version ?? 1,
     createdAt: new Date().toISOString(),
@@ -68,5 +70,6 @@ export function compileSnapshot(config: ConfigSet, options: CompileOptions): Sna
     warnings,
     wasmPlugins: plugins,
     wasmChains,
+    ...(jwtRules.length > 0 ? { jwtRules } : {}),
   };
 }

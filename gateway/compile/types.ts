@@ -4,6 +4,7 @@
  * @module
  */
 import type { CompiledWasmPlugin } from "./wasm_plugins.ts";
+import type { CompiledJwtRule } from "./request_authn.ts";
 import type { Diagnostic } from "../config/diagnostics.ts";
 import type { ConfigSet } from "../config/config_set.ts";
 import type { ClientTLSSettings, TrafficPolicy } from "../config/kinds/networking/destination_rule.ts";
@@ -206,4 +207,6 @@ export interface Snapshot {
   readonly wasmPlugins: readonly CompiledWasmPlugin[];
   /** The WasmPlugin filter chain per listener port, in run order; ports without plugins are absent. */
   readonly wasmChains: ReadonlyMap<number, readonly CompiledWasmPlugin[]>;
+  /** The JWT rules of every RequestAuthentication applying to this gateway; absent when there are none. */
+  readonly jwtRules?: readonly CompiledJwtRule[];
 }

@@ -19,6 +19,7 @@ import { noteBodyBytes, reportWhenDone, type RequestSink, StreamInfo } from "./s
 import { isWebSocketUpgrade, proxyWebSocket } from "./websocket.ts";
 import type { ChainSlot } from "../extensions/plugin_manager.ts";
 import { runFilterChain } from "../extensions/filter_chain.ts";
+import { authenticatorFor, checkJwt, withAuthHeaders } from "../security/jwt/request_authn.ts";
 
 /** What the handler needs from the gateway around it. */
 export interface HandlerOptions {
@@ -54,6 +55,8 @@ interface RouteRequest {
   readonly query: string;
   readonly scheme: string;
   readonly si?: StreamInfo;
+  /** Verified JWT claims (`request.auth.claims`), once RequestAuthentication has run. */
+  readonly claims?: Readonly<Record<string, unknown>>;
 }
 
 /** Creates the `Deno.serve` handler for one listener. */
@@ -115,7 +118,37 @@ async function handle(
   };
   const wasm = options.wasm?.chain(options.port);
   if (wasm !== undefined) return filtered(wasm, rr);
-  return await routeAndServe(rr, selectRoute(rr));
+  if (snapshot.jwtRules === undefined) return await routeAndServe(rr, selectRoute(rr));
+  return await authenticated(rr, undefined);
+}
+
+/**
+ * RequestAuthentication, then routing. Istio runs jwt_authn after the AUTHN-phase Wasm plugins and before the
+ * AUTHZ ones; here it runs after the whole Wasm chain. A verified token clears the route cache (claims can
+ * select routes), so the route is selected again with the claims.
+ */
+async function authenticated(
+  rr: RouteRequest,
+  selected: RouteEntry | 404 | 301 | undefined,
+): Promise<Response> {
+  const authn = authenticatorFor(rr.snapshot);
+  if (!authn) return routeAndServe(rr, selected ?? selectRoute(rr));
+  const req = rr.req;
+  const outcome = await checkJwt(authn, {
+    method: req.method,
+    scheme: rr.scheme,
+    authority: rr.authority,
+    fullPath: rr.fullPath,
+    query: rr.query,
+    header: (name) => req.headers.get(name),
+  });
+  if (!outcome.ok) {
+    if (rr.si) rr.si.details = outcome.details;
+    return outcome.response;
+  }
+  if (!outcome.auth) return routeAndServe(rr, selected ?? selectRoute(rr));
+  const next: RouteRequest = { ...rr, req: withAuthHeaders(req, outcome.auth), claims: outcome.auth.claims };
+  return routeAndServe(next, selectRoute(next));
 }
 
 /** The route of a request, or the status of the router's own reply: 404 (no route), 301 (TLS required). */
@@ -132,6 +165,7 @@ function selectRoute(rr: RouteRequest): RouteEntry | 404 | 301 {
     authority: rr.authority,
     scheme: rr.scheme,
     port: rr.options.port,
+    claims: rr.claims,
   };
   return vhost.routes.find((r) => r.match.test(input)) ?? 404;
 }
@@ -196,6 +230,7 @@ function filtered(chain: readonly ChainSlot[], rr: RouteRequest): Promise<Respon
       query: q < 0 ? "" : fullPath.slice(q + 1),
       si,
     };
+    if (rr.snapshot.jwtRules !== undefined) return authenticated(next, reroute ? undefined : first);
     return routeAndServe(next, reroute ? selectRoute(next) : first);
   });
 }

@@ -1,0 +1,116 @@
+/**
+ * Which RequestAuthentications apply to this gateway and the JWT rules they carry, as istiod gathers them
+ * (`PolicyApplier`): every policy of the root namespace without selector or targetRefs (mesh-wide), every one of
+ * the gateway's namespace without them (namespace-wide), and workload-scoped ones of the gateway's namespace whose
+ * `selector` labels are a subset of the gateway's labels or, for a Gateway API gateway, whose `targetRefs` name it.
+ * @module
+ */
+import type { ConfigSet } from "../config/config_set.ts";
+import { parseDuration } from "../config/duration.ts";
+import {
+  jwksUriOf,
+  type JWTRule,
+  type RequestAuthenticationSpec,
+} from "../config/kinds/security/request_authentication.ts";
+import type { TargetReference } from "../config/kinds/policy_common.ts";
+import { compareByCreation, type Resource } from "../config/resource.ts";
+import type { GatewayIdentity } from "./listeners.ts";
+
+/** Where a token is read from: a header (with a prefix to strip), a query parameter or a cookie. */
+export type TokenLocation =
+  | { readonly kind: "header"; readonly name: string; readonly prefix: string }
+  | { readonly kind: "param"; readonly name: string }
+  | { readonly kind: "cookie"; readonly name: string };
+
+/** One `jwtRule` ready for the request path (Envoy's JWT provider). */
+export interface CompiledJwtRule {
+  /** `namespace/name#index` of the rule's resource, for diagnostics. */
+  readonly source: string;
+  /** Empty: any issuer. */
+  readonly issuer: string;
+  /** Empty: no audience check. */
+  readonly audiences: readonly string[];
+  readonly jwksUri?: string;
+  /** Inline JWKS text. */
+  readonly jwks?: string;
+  readonly locations: readonly TokenLocation[];
+  readonly outputPayloadToHeader?: string;
+  readonly forwardOriginalToken: boolean;
+  readonly claimToHeaders: readonly { readonly header: string; readonly claim: string }[];
+  /** JWKS fetch timeout in milliseconds (Istio's default 5s). */
+  readonly timeoutMs: number;
+}
+
+/** Istio's default token locations: `Authorization: Bearer <token>`, then `?access_token=`. */
+export const DEFAULT_LOCATIONS: readonly TokenLocation[] = [
+  { kind: "header", name: "authorization", prefix: "Bearer " },
+  { kind: "param", name: "access_token" },
+];
+
+const GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name";
+
+/** The JWT rules of every RequestAuthentication applying to the gateway `identity`, oldest policy first. */
+export function selectJwtRules(
+  config: ConfigSet,
+  identity: GatewayIdentity,
+  rootNamespace: string,
+): CompiledJwtRule[] {
+  if (config.requestAuthentications.length === 0) return [];
+  const sorted = [...config.requestAuthentications].sort((a, b) => compareByCreation(a.meta, b.meta));
+  const out: CompiledJwtRule[] = [];
+  for (const ra of sorted) {
+    if (!applies(ra, identity, rootNamespace)) continue;
+    ra.spec.jwtRules?.forEach((rule, i) =>
+      out.push(compileRule(rule, `${ra.meta.namespace}/${ra.meta.name}#${i}`))
+    );
+  }
+  return out;
+}
+
+function applies(ra: Resource<RequestAuthenticationSpec>, identity: GatewayIdentity, root: string): boolean {
+  const ns = ra.meta.namespace;
+  if (ns !== identity.namespace && ns !== root) return false;
+  const refs = targetRefs(ra.spec);
+  const hasSelector = Object.keys(ra.spec.selector?.matchLabels ?? {}).length > 0;
+  if (refs.length === 0 && !hasSelector) return true;
+  // Workload-scoped policies only select workloads of their own namespace.
+  if (ns !== identity.namespace) return false;
+  const gatewayName = identity.labels[GATEWAY_NAME_LABEL];
+  if (refs.length > 0) {
+    if (gatewayName === undefined) return false;
+    return refs.some((ref) =>
+      [undefined, "", ns].includes(ref.namespace) && (ref.group ?? "") === "gateway.networking.k8s.io" &&
+      ref.kind === "Gateway" && ref.name === gatewayName
+    );
+  }
+  return Object.entries(ra.spec.selector?.matchLabels ?? {}).every(([k, v]) => identity.labels[k] === v);
+}
+
+function targetRefs(spec: RequestAuthenticationSpec): readonly TargetReference[] {
+  if (spec.targetRefs && spec.targetRefs.length > 0) return spec.targetRefs;
+  return spec.targetRef ? [spec.targetRef] : [];
+}
+
+function compileRule(rule: JWTRule, source: string): CompiledJwtRule {
+  const locations: TokenLocation[] = [
+    ...(rule.fromHeaders ?? []).map((h) => ({
+      kind: "header" as const,
+      name: h.name.toLowerCase(),
+      prefix: h.prefix ?? "",
+    })),
+    ...(rule.fromParams ?? []).map((name) => ({ kind: "param" as const, name })),
+    ...(rule.fromCookies ?? []).map((name) => ({ kind: "cookie" as const, name })),
+  ];
+  return {
+    source,
+    issuer: rule.issuer ?? "",
+    audiences: rule.audiences ?? [],
+    jwksUri: jwksUriOf(rule),
+    jwks: rule.jwks,
+    locations: locations.length > 0 ? locations : DEFAULT_LOCATIONS,
+    outputPayloadToHeader: rule.outputPayloadToHeader || undefined,
+    forwardOriginalToken: rule.forwardOriginalToken === true,
+    claimToHeaders: rule.outputClaimToHeaders ?? [],
+    timeoutMs: rule.timeout !== undefined ? parseDuration(rule.timeout) ?? 5000 : 5000,
+  };
+}
