@@ -120,6 +120,11 @@ export class ClusterState {
     });
   }
 
+  /** Requests in flight to `endpoint` now. */
+  activeRequests(endpoint: Endpoint): number {
+    return this.#active.get(endpoint);
+  }
+
   /** True when the endpoint `address:port` belongs (or belonged) to this cluster. */
   hasEndpoint(key: string): boolean {
     return this.#joined.has(key) || this.cluster.endpoints.some((e) => endpointKey(e) === key);
@@ -180,6 +185,11 @@ export class ClusterState {
 export class ClusterStates {
   #byCluster = new WeakMap<Cluster, ClusterState>();
   #byName = new Map<string, { fingerprint: string; state: ClusterState }>();
+
+  /** The state of the cluster named `name`, when it has served traffic. */
+  byName(name: string): ClusterState | undefined {
+    return this.#byName.get(name)?.state;
+  }
 
   /** The state of each cluster that has served traffic, by cluster name (the latest one per name). */
   *entries(): IterableIterator<[string, ClusterState]> {

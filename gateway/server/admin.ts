@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import type { Registry } from "prom-client";
 import { configDump } from "../compile/config_dump.ts";
 import type { ConfigManager } from "./config_manager.ts";
+import { clustersJson, clusterStatuses, clustersText } from "./clusters_view.ts";
 import { statsPrometheus, statsText } from "./envoy_stats.ts";
 import type { ListenerManager } from "./listener_manager.ts";
 import type { WasmPluginManager } from "../extensions/plugin_manager.ts";
@@ -50,14 +51,9 @@ export function createAdminApp(deps: AdminDeps): Hono {
   app.get("/listeners", (c) => c.json(deps.listeners.states()));
   app.get("/clusters", (c) => {
     if (!deps.config.loaded) return c.text("", 503);
-    const clusters = [...deps.config.current().clusters.values()];
-    if (c.req.query("format") === "json") return c.json(clusters);
-    const lines: string[] = [];
-    for (const cl of clusters) {
-      for (const e of cl.endpoints) lines.push(`${cl.name}::${e.address}:${e.port}::health_flags::healthy`);
-      if (cl.endpoints.length === 0) lines.push(`${cl.name}::no_endpoints`);
-    }
-    return c.text(lines.join("\n") + "\n");
+    const statuses = clusterStatuses(deps.config.current().clusters.values(), deps.listeners.clusterStates);
+    if (c.req.query("format") === "json") return c.json(clustersJson(statuses));
+    return c.text(clustersText(statuses));
   });
   app.get("/stats", (c) => {
     const pattern = c.req.query("filter");

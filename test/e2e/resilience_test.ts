@@ -125,6 +125,23 @@ Deno.test("an endpoint killed under concurrent load: retries and outlier ejectio
     assert.equal(value("outlier_detection.ejections_active"), 1, stats);
     assert.ok(value("outlier_detection.ejections_enforced_total") >= 1, stats);
     assert.ok(value("upstream_cx_connect_fail") >= 1, stats);
+    // Envoy's /clusters shows the ejected endpoint with its health flag.
+    const clusters = (await fetchText(`${gw.adminUrl}/clusters`)).body;
+    const name = "outbound|80||app.default.svc.cluster.local";
+    assert.ok(
+      clusters.includes(`${name}::127.0.0.1:${c.port}::health_flags::/failed_outlier_check\n`),
+      clusters,
+    );
+    assert.ok(clusters.includes(`${name}::127.0.0.1:${a.port}::health_flags::healthy\n`), clusters);
+    const json = JSON.parse((await fetchText(`${gw.adminUrl}/clusters?format=json`)).body);
+    const hosts = json.cluster_statuses.find((s: { name: string }) => s.name === name).host_statuses;
+    assert.equal(
+      hosts.filter((h: { health_status: { failed_outlier_check?: boolean } }) =>
+        h.health_status.failed_outlier_check
+      )
+        .length,
+      1,
+    );
   } finally {
     await gw.close();
     await a.close();
