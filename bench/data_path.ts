@@ -1,11 +1,13 @@
 /**
  * Data-path benchmark: Portcullis forwarding HTTP/1.1 next to nginx, side by side in one run, on loopback.
  *
- * Five targets, all up at once:
+ * Six targets, all up at once:
  * - `direct`: the upstream itself, an nginx instance answering `return 200` with a 100-byte body;
  * - `nginx`: nginx as a reverse proxy (1 worker, upstream keep-alive; the config of
  *   shared/reference/performance.md);
  * - `portcullis_resilient`: the same with explicit retries and outlier detection (their cost).
+ * - `portcullis_no_telemetry`: the same as `portcullis` with a mesh-wide Telemetry resource disabling every
+ *   metric (no access log either), to show what recording Istio's metrics costs.
  * - `portcullis`: `main.ts serve` on a generated Istio config (Gateway, a VirtualService with a header
  *   match, a weighted split, a regex route, a direct response and a catch-all, a DestinationRule with
  *   subsets, a STATIC ServiceEntry pointing at the upstream);
@@ -323,6 +325,19 @@ ${nginxTemps(dir, "proxy")}
 `;
 }
 
+/** A mesh-wide Telemetry resource turning every Istio metric off (appended to the gateway config). */
+const NO_METRICS = `---
+apiVersion: telemetry.istio.io/v1
+kind: Telemetry
+metadata: {name: mesh-default, namespace: istio-system}
+spec:
+  metrics:
+  - providers: [{name: prometheus}]
+    overrides:
+    - match: {metric: ALL_METRICS}
+      disabled: true
+`;
+
 /**
  * The Istio config Portcullis serves: the benchmark path goes past a header match to a 90/10 split.
  * `resilient` adds explicit retries (5xx, reset, connect-failure) and outlier detection, to show their cost.
@@ -516,6 +531,7 @@ async function main(): Promise<number> {
 
   tempDir = await Deno.makeTempDir({ prefix: "portcullis-bench-" });
   const dir = tempDir;
+  const [tgwPort, tAdmin, tReady, tProm] = Array.from({ length: 4 }, freePort);
   const [upPort, ngxPort, gwPort, adminPort, readyPort, promPort, fetchPort, rgwPort, rAdmin, rReady, rProm] =
     Array
       .from({ length: 11 }, freePort);
@@ -524,6 +540,7 @@ async function main(): Promise<number> {
   await Deno.writeTextFile(`${dir}/proxy.conf`, proxyConf(dir, ngxPort, upPort));
   await Deno.writeTextFile(`${dir}/gateway.yaml`, gatewayConfig(gwPort, upPort));
   await Deno.writeTextFile(`${dir}/gateway_resilient.yaml`, gatewayConfig(rgwPort, upPort, true));
+  await Deno.writeTextFile(`${dir}/gateway_no_telemetry.yaml`, gatewayConfig(tgwPort, upPort) + NO_METRICS);
   await Deno.writeTextFile(`${dir}/deno_fetch.ts`, DENO_FETCH_PROXY);
 
   const nginxArgs = (
@@ -557,6 +574,7 @@ async function main(): Promise<number> {
     ]);
   const gw = gateway("portcullis", "gateway.yaml", [adminPort, readyPort, promPort]);
   const rgw = gateway("portcullis_resilient", "gateway_resilient.yaml", [rAdmin, rReady, rProm]);
+  const tgw = gateway("portcullis_no_telemetry", "gateway_no_telemetry.yaml", [tAdmin, tReady, tProm]);
   const bare = spawn("deno_fetch", taskset, [
     "-c",
     PROXY_CPU,
@@ -573,6 +591,8 @@ async function main(): Promise<number> {
   await waitServing(gw, gwPort, 10_000);
   await waitReady(rgw, `http://127.0.0.1:${rReady}/healthz/ready`, 60_000);
   await waitServing(rgw, rgwPort, 10_000);
+  await waitReady(tgw, `http://127.0.0.1:${tReady}/healthz/ready`, 60_000);
+  await waitServing(tgw, tgwPort, 10_000);
 
   const targets: Target[] = [
     { name: "direct", port: upPort },
@@ -580,6 +600,7 @@ async function main(): Promise<number> {
     { name: "deno_fetch", port: fetchPort, proc: bare },
     { name: "portcullis", port: gwPort, proc: gw },
     { name: "portcullis_resilient", port: rgwPort, proc: rgw },
+    { name: "portcullis_no_telemetry", port: tgwPort, proc: tgw },
   ];
   await sleep(500);
   for (const t of targets) if (t.proc) t.rssIdleMb = treeRssMb(t.proc.pid);

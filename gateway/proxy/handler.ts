@@ -67,6 +67,7 @@ export function createHttpHandler(options: HandlerOptions): Deno.ServeHandler<De
   const localAddress = options.localAddress ?? `0.0.0.0:${options.port}`;
   return async (req, info) => {
     const startedAt = performance.now();
+    if (sink.active === false) return handle(req, info, options, send, startedAt, undefined);
     const si = new StreamInfo();
     const res = await handle(req, info, options, send, startedAt, si);
     reportWhenDone(sink, si, { req, info, localAddress, listenerPort: options.port, startedAt }, res);

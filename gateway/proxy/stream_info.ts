@@ -9,6 +9,8 @@ import type { RequestRecord } from "../telemetry/request_record.ts";
 
 /** Receives finished requests (the gateway's telemetry). */
 export interface RequestSink {
+  /** False while recording would do nothing (metrics off, no access log): requests are not tracked. */
+  readonly active?: boolean;
   record(rec: RequestRecord): void;
 }
 

@@ -67,7 +67,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     current: () => config.current(),
     portOffset: options.portOffset,
     bindAddress: options.bindAddress,
-    requests: options.telemetry === false ? undefined : { record: (rec) => telemetry?.record(rec) },
+    requests: options.telemetry === false ? undefined : {
+      get active() {
+        return telemetry?.active ?? false;
+      },
+      record: (rec) => telemetry?.record(rec),
+    },
     wasm: { chain: (port) => wasm.chain(port) },
     log,
   });

@@ -49,6 +49,7 @@ export class GatewayTelemetry {
   #logs: AccessLogs;
   #settings?: TelemetrySettings;
   #errors = 0;
+  #active = true;
   /** Writers being closed after config changes. */
   #closing: Promise<void> = Promise.resolve();
 
@@ -72,6 +73,14 @@ export class GatewayTelemetry {
       sources: [],
       warnings: [],
     });
+  }
+
+  /**
+   * Whether recording does anything: metrics enabled or an access log configured. When false the data path
+   * skips collecting request records altogether.
+   */
+  get active(): boolean {
+    return this.#active;
   }
 
   /** The gateway workload the `source_*` labels describe. */
@@ -103,6 +112,7 @@ export class GatewayTelemetry {
     const resolved = resolveTelemetry(config, mesh, this.#identity, this.#resolveOptions);
     const metricWarnings = this.#metrics.configure(resolved.metrics);
     this.#logs = this.#compileLogs(resolved);
+    this.#active = resolved.metrics.enabled || !this.#logs.empty;
     const closing = this.#pool.retain(this.#logs.paths);
     this.#closing = Promise.all([this.#closing, closing]).then(() => {});
     this.#settings = {

@@ -71,3 +71,30 @@ Deno.test("telemetry: Istio metrics on :15090 and JSON access log lines carry co
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("telemetry: a Telemetry resource disabling all metrics stops istio_* series (and request tracking)", async () => {
+  const app = startUpstream("app");
+  const port = freePort();
+  const gw = await serveConfig(
+    gatewayWithRoutes(port, "  - route: [{destination: {host: app, port: {number: 80}}}]") +
+      staticService("app", [app.port]) + `---
+apiVersion: telemetry.istio.io/v1
+kind: Telemetry
+metadata: {name: mesh-default, namespace: istio-system}
+spec:
+  metrics:
+  - providers: [{name: prometheus}]
+    overrides:
+    - match: {metric: ALL_METRICS}
+      disabled: true
+`,
+  );
+  try {
+    assert.equal((await fetchText(`http://127.0.0.1:${port}/x`)).status, 200);
+    const metrics = (await fetchText(`http://127.0.0.1:${gw.prometheus!.port}/stats/prometheus`)).body;
+    assert.ok(!metrics.split("\n").some((l) => l.startsWith("istio_requests_total{")), metrics);
+  } finally {
+    await gw.close();
+    await app.close();
+  }
+});
