@@ -6,29 +6,10 @@
  */
 import { MetricType } from "../abi/enums.ts";
 import { Status } from "../abi/status.ts";
+import { ENVOY_DEFAULT_BUCKETS } from "../../gateway/telemetry/metrics/buckets.ts";
 
-/** Envoy's default histogram bucket bounds. */
-export const DEFAULT_BUCKETS: readonly number[] = [
-  0.5,
-  1,
-  5,
-  10,
-  25,
-  50,
-  100,
-  250,
-  500,
-  1000,
-  2500,
-  5000,
-  10000,
-  30000,
-  60000,
-  300000,
-  600000,
-  1800000,
-  3600000,
-];
+/** Envoy's default histogram bucket bounds (those of Istio's metrics). */
+export const DEFAULT_BUCKETS: readonly number[] = ENVOY_DEFAULT_BUCKETS;
 
 /** A counter or gauge. */
 export interface ScalarMetric {

@@ -20,30 +20,10 @@ import {
   type Labels,
 } from "./families.ts";
 import { buildLabelPlans, HTTP_METRICS, type LabelPlans, type MetricPlan } from "./label_plan.ts";
+import { ENVOY_DEFAULT_BUCKETS } from "./buckets.ts";
 import { standardKey, standardTagValues } from "./standard_tags.ts";
 
-/** Envoy's default histogram bucket bounds, which Istio's metrics use (milliseconds or bytes). */
-export const ENVOY_DEFAULT_BUCKETS: readonly number[] = [
-  0.5,
-  1,
-  5,
-  10,
-  25,
-  50,
-  100,
-  250,
-  500,
-  1000,
-  2500,
-  5000,
-  10000,
-  30000,
-  60000,
-  300000,
-  600000,
-  1800000,
-  3600000,
-];
+export { ENVOY_DEFAULT_BUCKETS };
 
 /** Options of {@link IstioMetrics}. */
 export interface IstioMetricsOptions {
