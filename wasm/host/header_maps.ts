@@ -4,7 +4,7 @@
  * rest; `set_header_map_pairs` replaces the whole map). gRPC metadata maps (4, 5) are never available here.
  * @module
  */
-import type { HeaderList } from "../../gateway/proxy/header_list.ts";
+import { type HeaderList, isHeaderValue } from "../../gateway/proxy/header_list.ts";
 import { MapType } from "../abi/enums.ts";
 import { Status } from "../abi/status.ts";
 import { pairsSize, readPairs, writePairs } from "../guest/pairs.ts";
@@ -30,54 +30,17 @@ export function validFieldName(name: string): boolean {
   return true;
 }
 
-/** Whether `value` may be a field value: no NUL, CR or LF. */
-export function validFieldValue(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c === 0 || c === 10 || c === 13) return false;
-  }
-  return true;
-}
-
 /** Lowercased `fields` if every name and value is valid; undefined otherwise. */
 export function validFields(fields: string[]): string[] | undefined {
   for (let i = 0; i < fields.length; i += 2) {
     const name = fields[i].toLowerCase();
-    if (!validFieldName(name) || !validFieldValue(fields[i + 1])) return undefined;
+    if (!validFieldName(name) || !isHeaderValue(fields[i + 1])) return undefined;
     fields[i] = name;
   }
   return fields;
 }
 
 /** Sets the first field named `key` (lowercase) to `value` and drops the others; appends when absent. */
-function replaceField(f: string[], key: string, value: string): void {
-  let at = -1;
-  for (let i = 0; i < f.length; i += 2) {
-    if (f[i] === key) {
-      at = i;
-      break;
-    }
-  }
-  if (at < 0) {
-    f.push(key, value);
-    return;
-  }
-  f[at + 1] = value;
-  removeField(f, key, at + 2);
-}
-
-/** Drops every field named `key` (lowercase) from index `from` on, keeping the order of the rest. */
-function removeField(f: string[], key: string, from = 0): void {
-  let w = from;
-  for (let i = from; i < f.length; i += 2) {
-    if (f[i] !== key) {
-      f[w++] = f[i];
-      f[w++] = f[i + 1];
-    }
-  }
-  while (f.length > w) f.pop(); // cheaper than assigning length, which goes to the runtime
-}
-
 /** The header map host functions of `vm`. */
 export function headerMapFunctions(vm: WasmVm): HostFunctions {
   const readable = (type: number): HeaderList | undefined => {
@@ -92,6 +55,26 @@ export function headerMapFunctions(vm: WasmVm): HostFunctions {
       ? Status.BadArgument
       : Status.NotFound;
   const keyAt = (ptr: number, len: number): string | undefined => vm.memory.lowercase(ptr >>> 0, len >>> 0);
+  /** `add_header_map_value` (`replace` false) and `replace_header_map_value` (`replace` true). */
+  const writeField = (
+    type: number,
+    keyPtr: number,
+    keyLen: number,
+    valuePtr: number,
+    valueLen: number,
+    replace: boolean,
+  ): number => {
+    const map = writable(type);
+    if (!map) return Status.BadArgument;
+    const key = keyAt(keyPtr, keyLen);
+    const value = vm.memory.string(valuePtr >>> 0, valueLen >>> 0);
+    if (key === undefined || value === undefined) return Status.InvalidMemoryAccess;
+    if (!validFieldName(key) || !isHeaderValue(value)) return Status.BadArgument;
+    if (replace) map.setValid(key, value);
+    else map.fields.push(key, value);
+    vm.effective.headersModified(type);
+    return Status.Ok;
+  };
 
   return {
     proxy_get_header_map_size(type: number, sizePtr: number): number {
@@ -152,15 +135,7 @@ export function headerMapFunctions(vm: WasmVm): HostFunctions {
       valuePtr: number,
       valueLen: number,
     ): number {
-      const map = writable(type);
-      if (!map) return Status.BadArgument;
-      const key = keyAt(keyPtr, keyLen);
-      const value = vm.memory.string(valuePtr >>> 0, valueLen >>> 0);
-      if (key === undefined || value === undefined) return Status.InvalidMemoryAccess;
-      if (!validFieldName(key) || !validFieldValue(value)) return Status.BadArgument;
-      map.fields.push(key, value);
-      vm.effective.headersModified(type);
-      return Status.Ok;
+      return writeField(type, keyPtr, keyLen, valuePtr, valueLen, false);
     },
     proxy_replace_header_map_value(
       type: number,
@@ -169,22 +144,14 @@ export function headerMapFunctions(vm: WasmVm): HostFunctions {
       valuePtr: number,
       valueLen: number,
     ): number {
-      const map = writable(type);
-      if (!map) return Status.BadArgument;
-      const key = keyAt(keyPtr, keyLen);
-      const value = vm.memory.string(valuePtr >>> 0, valueLen >>> 0);
-      if (key === undefined || value === undefined) return Status.InvalidMemoryAccess;
-      if (!validFieldName(key) || !validFieldValue(value)) return Status.BadArgument;
-      replaceField(map.fields, key, value);
-      vm.effective.headersModified(type);
-      return Status.Ok;
+      return writeField(type, keyPtr, keyLen, valuePtr, valueLen, true);
     },
     proxy_remove_header_map_value(type: number, keyPtr: number, keyLen: number): number {
       const map = writable(type);
       if (!map) return Status.BadArgument;
       const key = keyAt(keyPtr, keyLen);
       if (key === undefined) return Status.InvalidMemoryAccess;
-      removeField(map.fields, key);
+      map.delete(key);
       vm.effective.headersModified(type);
       return Status.Ok;
     },

@@ -4,6 +4,7 @@
  * (`pkg/config/validation/agent/extensionprovider.go`), as warnings since istiod only logs them.
  * @module
  */
+import { KNOWN_HTTP_STATUS_CODES } from "../kinds/networking/http_policy_rules.ts";
 import type { FieldPath } from "../diagnostics.ts";
 import type { Context } from "./context.ts";
 import { BUILTIN_PROVIDERS } from "./defaults.ts";
@@ -131,66 +132,14 @@ function validateProvider(p: ExtensionProvider, at: FieldPath, ctx: Context): vo
   }
 }
 
+/** Codes Go's `StatusText` knows and Envoy's `StatusCode` enum lacks. */
+const NOT_IN_ENVOY_ENUM: ReadonlySet<number> = new Set([101, 102, 103, 418, 425, 451]);
+
 /**
- * Envoy `type.v3.StatusCode` values (statusOnError must be one of them). Not `KNOWN_HTTP_STATUS_CODES` (Go's
- * `StatusText`, which istiod checks `retryOn` against): Envoy's enum has 0 and lacks 101-103, 418, 425 and 451.
+ * Envoy `type.v3.StatusCode` values (statusOnError must be one of them): Go's `StatusText` list, which istiod
+ * checks `retryOn` against, plus 0 and minus the codes Envoy's enum lacks.
  */
-const ENVOY_STATUS_CODES = new Set([
+const ENVOY_STATUS_CODES: ReadonlySet<number> = new Set([
   0,
-  100,
-  200,
-  201,
-  202,
-  203,
-  204,
-  205,
-  206,
-  207,
-  208,
-  226,
-  300,
-  301,
-  302,
-  303,
-  304,
-  305,
-  307,
-  308,
-  400,
-  401,
-  402,
-  403,
-  404,
-  405,
-  406,
-  407,
-  408,
-  409,
-  410,
-  411,
-  412,
-  413,
-  414,
-  415,
-  416,
-  417,
-  421,
-  422,
-  423,
-  424,
-  426,
-  428,
-  429,
-  431,
-  500,
-  501,
-  502,
-  503,
-  504,
-  505,
-  506,
-  507,
-  508,
-  510,
-  511,
+  ...[...KNOWN_HTTP_STATUS_CODES].filter((code) => !NOT_IN_ENVOY_ENUM.has(code)),
 ]);
