@@ -39,6 +39,8 @@ export interface Downstream {
   readonly startedAt: number;
   /** The body to send upstream when not the request's own (the primary branch of a mirrored body). */
   body?: ReadableStream<Uint8Array> | null;
+  /** The upstream headers and path, when already built (for mirrors, which copy them). */
+  upstream?: { readonly headers: HeaderList; readonly path: string };
   /** Where telemetry facts go, when the gateway records requests. */
   readonly si?: StreamInfo;
 }
@@ -109,7 +111,7 @@ export async function forward(
 ): Promise<ForwardResult> {
   const req = down.request;
   const source = down.body !== undefined ? down.body : req.body;
-  const { headers, path } = upstreamRequest(down, route, target);
+  const { headers, path } = down.upstream ?? upstreamRequest(down, route, target);
   const life = new RequestLifetime(req, route.timeoutMs, down.startedAt);
   let policy = retryPolicyFor(route, ctx.mesh, ctx.state.cluster);
   let body: Uint8Array | null = null;

@@ -339,7 +339,11 @@ function startMirrors(rr: RouteRequest, down: Downstream, route: RouteEntry, cho
   if (planned.length === 0) return;
   const tee = teeRequestBody(down.request.body, planned.length);
   down.body = tee.primary;
-  const { headers, path: upstreamPath } = upstreamRequest(down, route, chosen);
+  // The primary sends these headers; the mirrors a copy taken now, before attempts change them (one request id).
+  const built = upstreamRequest(down, route, chosen);
+  down.upstream = built;
+  const headers = built.headers.clone();
+  const upstreamPath = built.path;
   planned.forEach((mirror, i) => {
     const cluster = snapshot.clusters.get(mirror.cluster);
     const endpoints = cluster ? options.endpoints.resolve(cluster) : [];

@@ -98,6 +98,12 @@ Deno.test("mirroring task: v2 gets a -shadow copy, the client only sees v1, a do
     assert.ok(await eventually(() => t.v2.requests.length === 1));
     assert.equal(t.v2.requests[0].path, "/headers");
     assert.equal(t.v2.requests[0].headers.get("host"), "httpbin-shadow:8000");
+    const primaryId = t.v1.requests.at(-1)!.headers.get("x-request-id");
+    assert.equal(
+      t.v2.requests[0].headers.get("x-request-id"),
+      primaryId,
+      "the copy carries the primary's id",
+    );
     const post = await fetchText(`${t.base}/post`, { method: "POST", body: "payload" });
     assert.equal(post.body, "v1");
     assert.ok(await eventually(() => t.v2.requests.length === 2));
