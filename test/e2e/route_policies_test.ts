@@ -109,6 +109,9 @@ Deno.test("mirroring task: v2 gets a -shadow copy, the client only sees v1, a do
     assert.ok(await eventually(() => t.v2.requests.length === 2));
     const down = await fetchText(`${t.base}/down`);
     assert.deepEqual([down.status, down.body], [200, "v1"]);
+    const stats = (await fetchText(`${t.gw.adminUrl}/stats?filter=mirror`)).body;
+    const started = Number(/portcullis\.mirror\.requests_started: (\d+)/.exec(stats)?.[1]);
+    assert.ok(started >= 3, stats); // counters are process-wide: other tests' copies may be included
   } finally {
     await stop(t);
   }
