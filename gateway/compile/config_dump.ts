@@ -6,6 +6,7 @@
 import { formatDiagnostic } from "../config/diagnostics.ts";
 import { countResources } from "../config/config_set.ts";
 import type { RouteAction, RouteEntry, Snapshot } from "./types.ts";
+import { authzDump } from "./authz/dump.ts";
 
 /** JSON-ready description of a snapshot. */
 export function configDump(snapshot: Snapshot): Record<string, unknown> {
@@ -25,6 +26,7 @@ export function configDump(snapshot: Snapshot): Record<string, unknown> {
       })),
     })),
     clusters: [...snapshot.clusters.values()],
+    authorization: authzDump(snapshot.authz),
     wasmChains: Object.fromEntries(
       [...snapshot.wasmChains].map((
         [port, chain],

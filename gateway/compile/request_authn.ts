@@ -39,6 +39,8 @@ export interface CompiledJwtRule {
   readonly claimToHeaders: readonly { readonly header: string; readonly claim: string }[];
   /** JWKS fetch timeout in milliseconds (Istio's default 5s). */
   readonly timeoutMs: number;
+  /** Claims split on spaces for matching: `scope`, `permission` and the rule's `spaceDelimitedClaims`. */
+  readonly spaceDelimitedClaims: readonly string[];
 }
 
 /** Istio's default token locations: `Authorization: Bearer <token>`, then `?access_token=`. */
@@ -46,6 +48,9 @@ export const DEFAULT_LOCATIONS: readonly TokenLocation[] = [
   { kind: "header", name: "authorization", prefix: "Bearer " },
   { kind: "param", name: "access_token" },
 ];
+
+/** The claims istiod always has Envoy split on spaces (`buildSpaceDelimitedClaims`). */
+export const DEFAULT_SPACE_DELIMITED_CLAIMS: readonly string[] = ["scope", "permission"];
 
 const GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name";
 
@@ -106,11 +111,14 @@ function compileRule(rule: JWTRule, source: string): CompiledJwtRule {
     issuer: rule.issuer ?? "",
     audiences: rule.audiences ?? [],
     jwksUri: jwksUriOf(rule),
-    jwks: rule.jwks,
+    jwks: rule.jwks || undefined,
     locations: locations.length > 0 ? locations : DEFAULT_LOCATIONS,
     outputPayloadToHeader: rule.outputPayloadToHeader || undefined,
     forwardOriginalToken: rule.forwardOriginalToken === true,
     claimToHeaders: rule.outputClaimToHeaders ?? [],
     timeoutMs: rule.timeout !== undefined ? parseDuration(rule.timeout) ?? 5000 : 5000,
+    spaceDelimitedClaims: [
+      ...new Set([...DEFAULT_SPACE_DELIMITED_CLAIMS, ...(rule.spaceDelimitedClaims ?? [])]),
+    ],
   };
 }

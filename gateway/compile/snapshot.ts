@@ -8,6 +8,7 @@ import type { MeshConfig } from "../config/mesh/mod.ts";
 import { buildClusters } from "./clusters.ts";
 import { buildListeners, type GatewayIdentity, selectGateways } from "./listeners.ts";
 import { proxyTopology } from "./proxy_topology.ts";
+import { compileAuthorization } from "./authz/policies.ts";
 import { selectJwtRules } from "./request_authn.ts";
 import { buildServiceRegistry } from "./services.ts";
 import type { RouteTable, Snapshot } from "./types.ts";
@@ -49,13 +50,19 @@ export function compileSnapshot(config: ConfigSet, options: CompileOptions): Sna
       }
     }
   }
-  const plugins = selectWasmPlugins(config, options.identity, options.mesh.rootNamespace);
+  const plugins = selectWasmPlugins(config, options.identity, options.mesh.rootNamespace, warnings);
   const wasmChains = new Map<number, readonly CompiledWasmPlugin[]>();
   for (const listener of listeners) {
     const chain = plugins.length > 0 ? wasmChainForPort(plugins, listener.port) : [];
     if (chain.length > 0) wasmChains.set(listener.port, chain);
   }
   const jwtRules = selectJwtRules(config, options.identity, options.mesh.rootNamespace);
+  const authz = compileAuthorization(config, {
+    identity: options.identity,
+    mesh: options.mesh,
+    services,
+    warnings,
+  });
   return {
     version: options.version ?? 1,
     createdAt: new Date().toISOString(),
@@ -71,5 +78,6 @@ export function compileSnapshot(config: ConfigSet, options: CompileOptions): Sna
     wasmPlugins: plugins,
     wasmChains,
     ...(jwtRules.length > 0 ? { jwtRules } : {}),
+    ...(authz ? { authz } : {}),
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { CompiledWasmPlugin } from "./wasm_plugins.ts";
 import type { CompiledJwtRule } from "./request_authn.ts";
+import type { CompiledAuthz } from "./authz/types.ts";
 import type { Diagnostic } from "../config/diagnostics.ts";
 import type { ConfigSet } from "../config/config_set.ts";
 import type { ClientTLSSettings, TrafficPolicy } from "../config/kinds/networking/destination_rule.ts";
@@ -209,4 +210,6 @@ export interface Snapshot {
   readonly wasmChains: ReadonlyMap<number, readonly CompiledWasmPlugin[]>;
   /** The JWT rules of every RequestAuthentication applying to this gateway; absent when there are none. */
   readonly jwtRules?: readonly CompiledJwtRule[];
+  /** The AuthorizationPolicies applying to this gateway, compiled; absent when there are none. */
+  readonly authz?: CompiledAuthz;
 }

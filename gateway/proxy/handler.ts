@@ -3,61 +3,24 @@
  * route's action: a direct response, a redirect, or forwarding to an endpoint of the chosen cluster.
  * @module
  */
-import type { MatchInput, RouteEntry, Snapshot, WeightedCluster } from "../compile/types.ts";
+import type { MatchInput, RouteEntry, WeightedCluster } from "../compile/types.ts";
 import { clientAddresses } from "./client_address.ts";
-import type { ClusterStates } from "./cluster_state.ts";
-import type { EndpointResolver } from "./endpoints.ts";
 import { type Downstream, forward, upstreamRequest } from "./forward.ts";
 import { localReply, noHealthyUpstream } from "./local_reply.ts";
+import { normalizePath } from "./path_normalization.ts";
+import { requestTarget } from "./request_target.ts";
 import { applyHeaderOperations, redirectLocation } from "./route_actions.ts";
 import { sendUpstreamAuto } from "./upstream_client.ts";
 import { corsRuntime } from "../policy/cors.ts";
 import { abortResponse, decideFault, injectDelay } from "../policy/fault.ts";
 import { mirrorRequest, planMirrors, teeRequestBody } from "../policy/mirror.ts";
 import type { SendUpstream } from "./upstream.ts";
-import { noteBodyBytes, reportWhenDone, type RequestSink, StreamInfo } from "./stream_info.ts";
+import { noteBodyBytes, reportWhenDone, StreamInfo } from "./stream_info.ts";
 import { isWebSocketUpgrade, proxyWebSocket } from "./websocket.ts";
-import type { ChainSlot } from "../extensions/plugin_manager.ts";
-import { runFilterChain } from "../extensions/filter_chain.ts";
-import { authenticatorFor, checkJwt, withAuthHeaders } from "../security/jwt/request_authn.ts";
+import { runHttpFilters } from "./http_filters.ts";
+import type { HandlerOptions, Router, RouteRequest, SelectedRoute } from "./route_request.ts";
 
-/** What the handler needs from the gateway around it. */
-export interface HandlerOptions {
-  /** The snapshot to serve the next request from. */
-  current(): Snapshot;
-  /** The listener port (before any port offset), as Gateway servers declare it. */
-  readonly port: number;
-  /** Route table name for this listener. */
-  readonly routeName: string;
-  readonly endpoints: EndpointResolver;
-  readonly clusters: ClusterStates;
-  /** The upstream client. @default sendUpstreamAuto */
-  readonly send?: SendUpstream;
-  /** Receives every finished request (metrics, access logs); none: nothing is recorded. */
-  readonly requests?: RequestSink;
-  /** `address:port` the listener is bound to (`%DOWNSTREAM_LOCAL_ADDRESS%`). */
-  readonly localAddress?: string;
-  /** The WasmPlugin chains; none: no plugin runs. */
-  readonly wasm?: { chain(port: number): readonly ChainSlot[] | undefined };
-}
-
-/** What a request carries from routing to its action. */
-interface RouteRequest {
-  readonly req: Request;
-  readonly info: Deno.ServeHandlerInfo<Deno.NetAddr>;
-  readonly snapshot: Snapshot;
-  readonly options: HandlerOptions;
-  readonly send: SendUpstream;
-  readonly startedAt: number;
-  readonly authority: string;
-  readonly fullPath: string;
-  readonly path: string;
-  readonly query: string;
-  readonly scheme: string;
-  readonly si?: StreamInfo;
-  /** Verified JWT claims (`request.auth.claims`), once RequestAuthentication has run. */
-  readonly claims?: Readonly<Record<string, unknown>>;
-}
+export type { HandlerOptions } from "./route_request.ts";
 
 /** Creates the `Deno.serve` handler for one listener. */
 export function createHttpHandler(options: HandlerOptions): Deno.ServeHandler<Deno.NetAddr> {
@@ -69,6 +32,8 @@ export function createHttpHandler(options: HandlerOptions): Deno.ServeHandler<De
     const startedAt = performance.now();
     if (sink.active === false) return handle(req, info, options, send, startedAt, undefined);
     const si = new StreamInfo();
+    const tracer = sink.tracer;
+    if (tracer) si.trace = tracer.start(info.remoteAddr.hostname, startedAt, si);
     const res = await handle(req, info, options, send, startedAt, si);
     reportWhenDone(sink, si, { req, info, localAddress, listenerPort: options.port, startedAt }, res);
     return res;
@@ -86,22 +51,25 @@ async function handle(
 ): Promise<Response> {
   const snapshot = options.current();
   const url = req.url;
-  const hostStart = url.indexOf("//") + 2;
-  const pathStart = url.indexOf("/", hostStart);
-  const fullPath = pathStart < 0 ? "/" : url.slice(pathStart);
-  const q = fullPath.indexOf("?");
-  const path = q < 0 ? fullPath : fullPath.slice(0, q);
-  const query = q < 0 ? "" : fullPath.slice(q + 1);
-  // HTTP/2 requests carry no Host header; their :authority is in the URL.
-  const authority = req.headers.get("host") ?? url.slice(hostStart, pathStart < 0 ? undefined : pathStart);
-  const scheme = url.startsWith("https:") ? "https" : "http";
+  const target = requestTarget(url, req.headers.get("host"));
+  const authority = target.authority;
+  const scheme = options.tls ? "https" : "http";
+  // Normalized once, here: routing, authorization, filters, logs and the upstream all see this path.
+  const fullPath = normalizePath(target.fullPath, snapshot.mesh.pathNormalization.normalization);
   if (si) {
     si.remote = info.remoteAddr;
     si.method = req.method;
     si.authority = authority;
-    si.fullPath = fullPath;
+    si.fullPath = fullPath ?? target.fullPath;
     si.scheme = scheme;
   }
+  if (fullPath === undefined) {
+    if (si) si.details = "path_normalization_failed";
+    return localReply(400);
+  }
+  const q = fullPath.indexOf("?");
+  const path = q < 0 ? fullPath : fullPath.slice(0, q);
+  const query = q < 0 ? "" : fullPath.slice(q + 1);
 
   const rr: RouteRequest = {
     req,
@@ -118,42 +86,14 @@ async function handle(
     si,
   };
   const wasm = options.wasm?.chain(options.port);
-  if (wasm !== undefined) return filtered(wasm, rr);
-  if (snapshot.jwtRules === undefined) return await routeAndServe(rr, selectRoute(rr));
-  return await authenticated(rr, undefined);
-}
-
-/**
- * RequestAuthentication, then routing. Istio runs jwt_authn after the AUTHN-phase Wasm plugins and before the
- * AUTHZ ones; here it runs after the whole Wasm chain. A verified token clears the route cache (claims can
- * select routes), so the route is selected again with the claims.
- */
-async function authenticated(
-  rr: RouteRequest,
-  selected: RouteEntry | 404 | 301 | undefined,
-): Promise<Response> {
-  const authn = authenticatorFor(rr.snapshot);
-  if (!authn) return routeAndServe(rr, selected ?? selectRoute(rr));
-  const req = rr.req;
-  const outcome = await checkJwt(authn, {
-    method: req.method,
-    scheme: rr.scheme,
-    authority: rr.authority,
-    fullPath: rr.fullPath,
-    query: rr.query,
-    header: (name) => req.headers.get(name),
-  });
-  if (!outcome.ok) {
-    if (rr.si) rr.si.details = outcome.details;
-    return outcome.response;
+  if (wasm === undefined && snapshot.authz === undefined && snapshot.jwtRules === undefined) {
+    return await routeAndServe(rr, selectRoute(rr));
   }
-  if (!outcome.auth) return routeAndServe(rr, selected ?? selectRoute(rr));
-  const next: RouteRequest = { ...rr, req: withAuthHeaders(req, outcome.auth), claims: outcome.auth.claims };
-  return routeAndServe(next, selectRoute(next));
+  return await runHttpFilters(rr, wasm, ROUTER);
 }
 
 /** The route of a request, or the status of the router's own reply: 404 (no route), 301 (TLS required). */
-function selectRoute(rr: RouteRequest): RouteEntry | 404 | 301 {
+function selectRoute(rr: RouteRequest): SelectedRoute {
   const vhost = rr.snapshot.routeTables.get(rr.options.routeName)?.lookup(rr.authority);
   if (!vhost) return 404;
   if (vhost.requireTls && rr.scheme === "http") return 301;
@@ -172,13 +112,16 @@ function selectRoute(rr: RouteRequest): RouteEntry | 404 | 301 {
 }
 
 /** The route's filters (fault, CORS) and action. */
-async function routeAndServe(rr: RouteRequest, route: RouteEntry | 404 | 301): Promise<Response> {
+async function routeAndServe(rr: RouteRequest, route: SelectedRoute): Promise<Response> {
   const { req, si } = rr;
   if (route === 404) return noRoute(si);
   if (route === 301) {
     return localReply(301, "", { location: `https://${rr.authority.replace(/:\d+$/, "")}${rr.fullPath}` });
   }
-  if (si) si.routeName = route.name;
+  if (si) {
+    si.routeName = route.name;
+    si.route = route;
+  }
   // Istio's filter order: (Wasm plugins,) fault, then CORS, then the router.
   if (route.fault) {
     const fault = decideFault(route.fault);
@@ -204,37 +147,8 @@ async function routeAndServe(rr: RouteRequest, route: RouteEntry | 404 | 301): P
   return res;
 }
 
-/**
- * The listener's WasmPlugin chain around routing: the route is looked up first (filters read `route_name`),
- * and again after the request-header filters when one of them cleared the route cache.
- */
-function filtered(chain: readonly ChainSlot[], rr: RouteRequest): Promise<Response> {
-  const si = rr.si ?? new StreamInfo();
-  const first = selectRoute(rr);
-  if (typeof first !== "number") si.routeName = first.name;
-  const fr = {
-    req: rr.req,
-    remote: si.remote ?? rr.info.remoteAddr,
-    authority: rr.authority,
-    fullPath: rr.fullPath,
-    scheme: rr.scheme,
-    si,
-  };
-  return runFilterChain(chain, fr, (req, authority, fullPath, reroute) => {
-    const q = fullPath.indexOf("?");
-    const next: RouteRequest = {
-      ...rr,
-      req,
-      authority,
-      fullPath,
-      path: q < 0 ? fullPath : fullPath.slice(0, q),
-      query: q < 0 ? "" : fullPath.slice(q + 1),
-      si,
-    };
-    if (rr.snapshot.jwtRules !== undefined) return authenticated(next, reroute ? undefined : first);
-    return routeAndServe(next, reroute ? selectRoute(next) : first);
-  });
-}
+/** The router at the end of the HTTP filters. */
+const ROUTER: Router = { select: selectRoute, serve: routeAndServe };
 
 /** Envoy's 404 when no virtual host or route matches (flag NR). */
 function noRoute(si: StreamInfo | undefined): Response {
@@ -343,6 +257,7 @@ function startMirrors(rr: RouteRequest, down: Downstream, route: RouteEntry, cho
   const built = upstreamRequest(down, route, chosen);
   down.upstream = built;
   const headers = built.headers.clone();
+  rr.si?.trace?.injectMirror(headers);
   const upstreamPath = built.path;
   planned.forEach((mirror, i) => {
     const cluster = snapshot.clusters.get(mirror.cluster);

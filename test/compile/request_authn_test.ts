@@ -42,6 +42,7 @@ Deno.test("request authn: rule fields and defaults", () => {
     outputPayloadToHeader: x-payload
     forwardOriginalToken: true
     timeout: 2s
+    spaceDelimitedClaims: [roles, scope]
   - issuer: "https://b"
     jwksUri: "https://b/jwks"`,
   ));
@@ -59,5 +60,7 @@ Deno.test("request authn: rule fields and defaults", () => {
   ]);
   assert.deepEqual(b.locations.map((l) => l.kind), ["header", "param"]);
   assert.deepEqual([b.forwardOriginalToken, b.timeoutMs, b.jwksUri], [false, 5000, "https://b/jwks"]);
+  assert.deepEqual(a.spaceDelimitedClaims, ["scope", "permission", "roles"], "Istio's two plus the rule's");
+  assert.deepEqual(b.spaceDelimitedClaims, ["scope", "permission"]);
   assert.equal(compileYaml("").jwtRules, undefined, "no policy: nothing on the request path");
 });

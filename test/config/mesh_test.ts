@@ -446,12 +446,12 @@ Deno.test("mesh: extension provider problems", () => {
 - name: otel
   opentelemetry: {service: "bad service", port: 4317, http: {}, grpc: {}}
 - name: typed
-  envoyExtAuthzGrpc: {service: authz.example.com, port: "9000"}
+  envoyExtAuthzGrpc: {service: authz.example.com, port: "9x00"}
 defaultProviders:
   tracing: [missing]
 `);
   assert.deepEqual(bySeverity(r, "error"), [
-    'mesh.yaml:14:57: error: MeshConfig: extensionProviders[6].envoyExtAuthzGrpc.port: must be of type number: "9000"',
+    'mesh.yaml:14:57: error: MeshConfig: extensionProviders[6].envoyExtAuthzGrpc.port: must be of type number: "9x00"',
     "mesh.yaml:8:3: error: MeshConfig: extensionProviders[4]: an extension provider sets exactly one provider; found zipkin, datadog",
   ]);
   const warnings = bySeverity(r, "warning").map((w) =>

@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from "zod";
+import { uint32 } from "../schema/common.ts";
 
 const UNUSED = new WeakMap<z.ZodType, readonly string[]>();
 const REMOVED = new WeakMap<z.ZodType, readonly string[]>();
@@ -44,6 +45,11 @@ export function protoEnum<const T extends string>(values: Readonly<Record<T, num
   );
 }
 
+/** A proto `uint32`: protobuf JSON takes the number or its decimal string (`port: "8000"`). */
+export const protoUint32 = z.preprocess(
+  (v) => (typeof v === "string" && /^\d+$/.test(v) ? Number(v) : v),
+  uint32,
+);
 /** A proto `string`. */
 export const str = z.string();
 /** A proto `bool`. */

@@ -4,9 +4,9 @@
  * @module
  */
 import { z } from "zod";
-import { duration, uint32 } from "../schema/common.ts";
+import { duration } from "../schema/common.ts";
 import type { OtherProviderType } from "./provider_types.ts";
-import { bool, message, protoEnum, record, str, strList } from "./proto.ts";
+import { bool, message, protoEnum, protoUint32 as uint32, record, str, strList } from "./proto.ts";
 
 const header = message({ name: str.optional(), value: str.optional(), envName: str.optional() });
 const httpService = message({

@@ -19,7 +19,14 @@ export interface TokenSource {
   readonly query: string;
 }
 
-const TOKEN_CHAR = /[A-Za-z0-9_\-.=]/;
+/** The characters of a token after a header prefix: base64url, `.` and `=`. */
+const TOKEN_CHARS: Uint8Array = (() => {
+  const t = new Uint8Array(128);
+  for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.=") {
+    t[c.charCodeAt(0)] = 1;
+  }
+  return t;
+})();
 
 /** The token at `location`, or undefined when there is none. */
 export function extractAt(source: TokenSource, location: TokenLocation): string | undefined {
@@ -35,7 +42,7 @@ export function extractAt(source: TokenSource, location: TokenLocation): string 
   if (at < 0) return undefined;
   let end = at + location.prefix.length;
   const start = end;
-  while (end < value.length && TOKEN_CHAR.test(value[end])) end++;
+  while (end < value.length && TOKEN_CHARS[value.charCodeAt(end)] === 1) end++;
   return end > start ? value.slice(start, end) : undefined;
 }
 
@@ -63,4 +70,27 @@ function cookieValue(header: string | null, name: string): string | undefined {
     return v === "" ? undefined : v;
   }
   return undefined;
+}
+
+/**
+ * `fullPath` without the query parameters named `names` (Envoy removes a verified token's parameter unless
+ * `forwardOriginalToken`); the other parameters are kept as sent, and the `?` goes when none is left.
+ */
+export function withoutQueryParams(fullPath: string, names: readonly string[]): string {
+  const q = fullPath.indexOf("?");
+  if (q < 0 || names.length === 0) return fullPath;
+  const kept = fullPath.slice(q + 1).split("&").filter((part) => {
+    if (part === "") return false;
+    const eq = part.indexOf("=");
+    return !names.includes(decodeQueryComponent(eq < 0 ? part : part.slice(0, eq)));
+  });
+  return kept.length === 0 ? fullPath.slice(0, q) : `${fullPath.slice(0, q)}?${kept.join("&")}`;
+}
+
+function decodeQueryComponent(s: string): string {
+  try {
+    return decodeURIComponent(s.replaceAll("+", " "));
+  } catch {
+    return s;
+  }
 }

@@ -1,6 +1,7 @@
 /**
- * A JWKS ready for verification: keys picked for a token as jwt_verify_lib picks them (kid, alg, key type and
- * curve must fit), each imported with `jose` once per algorithm and kept.
+ * A JWKS ready for verification: keys picked for a token as jwt_verify_lib picks them (kid and alg must not
+ * contradict the token's; the key type and curve must fit the algorithm), each imported with `jose` once per
+ * algorithm and kept.
  * @module
  */
 import { compactVerify, importJWK, type JWK } from "jose";
@@ -34,25 +35,29 @@ export class KeySet {
   }
 
   /**
-   * Checks the token's signature with every fitting key until one verifies; throws "Jwks doesn't have key to
-   * match kid or alg" when no key fits and "Jwt verification fails" when none of those that fit verifies.
+   * Checks the token's signature as jwt_verify_lib does: every key whose `kid` and `alg` do not contradict the
+   * token's is tried; throws "Jwks doesn't have key to match kid or alg from Jwt" when there is none and "Jwt
+   * verification fails" when none of them verifies. A key of the wrong type for the algorithm (an RSA key for
+   * an HS256 token: key confusion) counts as tried and never verifies.
    */
   async verify(token: string, alg: string, kid: string | undefined): Promise<void> {
-    let fitted = false;
+    let matched = false;
     for (let i = 0; i < this.#keys.length; i++) {
       const jwk = this.#keys[i];
-      if (!fits(jwk, alg, kid)) continue;
-      fitted = true;
+      if (kid && jwk.kid && jwk.kid !== kid) continue;
+      if (jwk.alg && jwk.alg !== alg) continue;
+      matched = true;
+      if (!keyTypeFits(jwk, alg)) continue;
       const key = await this.#key(i, alg);
       if (key === undefined) continue;
       try {
         await compactVerify(token, key, { algorithms: [alg] });
         return;
       } catch {
-        // Try the next fitting key.
+        // Try the next key.
       }
     }
-    throw new JwtFailure(fitted ? JwtStatus.VerificationFail : JwtStatus.KidAlgMismatch);
+    throw new JwtFailure(matched ? JwtStatus.VerificationFail : JwtStatus.KidAlgMismatch);
   }
 
   #key(index: number, alg: string): Promise<VerifyKey | undefined> {
@@ -71,10 +76,8 @@ export class KeySet {
 
 const CURVES: Record<string, string> = { ES256: "P-256", ES384: "P-384", ES512: "P-521" };
 
-/** jwt_verify_lib's key choice: kid and alg, when both sides have them, must be equal; the key type must fit. */
-function fits(jwk: JWK, alg: string, kid: string | undefined): boolean {
-  if (kid && jwk.kid && jwk.kid !== kid) return false;
-  if (jwk.alg && jwk.alg !== alg) return false;
+/** Whether a key's type (and curve) can verify `alg` at all. */
+function keyTypeFits(jwk: JWK, alg: string): boolean {
   if (alg.startsWith("RS") || alg.startsWith("PS")) return jwk.kty === "RSA";
   if (alg.startsWith("ES")) return jwk.kty === "EC" && (jwk.crv === undefined || jwk.crv === CURVES[alg]);
   if (alg.startsWith("HS")) return jwk.kty === "oct";

@@ -6,7 +6,7 @@
 import type { Snapshot } from "../../compile/types.ts";
 import { localReply } from "../../proxy/local_reply.ts";
 import { type AuthnResult, JwtAuthenticator } from "./authenticator.ts";
-import type { TokenSource } from "./extract.ts";
+import { type TokenSource, withoutQueryParams } from "./extract.ts";
 import { JwksCache } from "./jwks_cache.ts";
 import { JwtFailure, JwtStatus, wwwAuthenticate } from "./status.ts";
 
@@ -54,6 +54,11 @@ export async function checkJwt(authn: JwtAuthenticator, req: JwtRequest): Promis
     });
     return { ok: false, response, details: failure.details };
   }
+}
+
+/** The `:path` a verified request goes on with: its token query parameters removed unless forwarded. */
+export function pathAfterAuthn(fullPath: string, auth: AuthnResult): string {
+  return withoutQueryParams(fullPath, auth.removeParams);
 }
 
 /**

@@ -1,9 +1,11 @@
 /**
- * Reading a compact JWT as jwt_verify_lib does, with its status for each kind of malformed token, and the
- * time and audience checks Envoy makes before the signature (60 seconds of clock skew).
+ * Reading a compact JWT as jwt_verify_lib does, with its status for each kind of malformed token (sections,
+ * base64url, JSON without repeated keys, claim types), and the time and audience checks Envoy makes before the
+ * signature (60 seconds of clock skew).
  * @module
  */
 import { JwtFailure, JwtStatus, type JwtStatusText } from "./status.ts";
+import { parseStructJson } from "./struct_json.ts";
 
 /** A token's decoded parts. */
 export interface ParsedJwt {
@@ -13,6 +15,10 @@ export interface ParsedJwt {
   /** The payload segment as received (base64url), which `outputPayloadToHeader` forwards. */
   readonly payloadSegment: string;
   readonly issuer: string;
+  /** `exp` in whole seconds; 0 when absent (no expiry). */
+  readonly exp: number;
+  /** `nbf` in whole seconds; 0 when absent. */
+  readonly nbf: number;
 }
 
 /** The algorithms jwt_verify_lib implements. */
@@ -38,10 +44,14 @@ export const CLOCK_SKEW_SECONDS = 60;
 const BASE64URL = /^[A-Za-z0-9_-]*={0,2}$/;
 const DECODER = new TextDecoder("utf-8", { fatal: true });
 
-/** Decodes a token's header and payload; throws {@link JwtFailure} with jwt_verify_lib's reason. */
+/**
+ * Decodes a token's header and payload and checks the claim types, in jwt_verify_lib's order; throws
+ * {@link JwtFailure} with its reason.
+ */
 export function parseJwt(token: string): ParsedJwt {
   const parts = token.split(".");
-  if (parts.length !== 3) throw new JwtFailure(JwtStatus.BadFormat);
+  // Exactly two dots and three non-empty sections: an unsigned `header.payload.` token is malformed.
+  if (parts.length !== 3 || parts.includes("")) throw new JwtFailure(JwtStatus.BadFormat);
   const header = decodeJson(parts[0], JwtStatus.HeaderBadBase64, JwtStatus.HeaderBadJson);
   if (typeof header.alg !== "string") throw new JwtFailure(JwtStatus.HeaderBadAlg);
   if (!ALGORITHMS.has(header.alg)) throw new JwtFailure(JwtStatus.HeaderNotImplementedAlg);
@@ -49,8 +59,18 @@ export function parseJwt(token: string): ParsedJwt {
     throw new JwtFailure(JwtStatus.HeaderBadKid);
   }
   const claims = decodeJson(parts[1], JwtStatus.PayloadBadBase64, JwtStatus.PayloadBadJson);
-  if (claims.iss !== undefined && typeof claims.iss !== "string") {
-    throw new JwtFailure(JwtStatus.IssNotString);
+  expectString(claims.iss, JwtStatus.IssNotString);
+  expectString(claims.sub, JwtStatus.SubNotString);
+  seconds(claims.iat, JwtStatus.IatNotInteger, JwtStatus.IatOutOfRange);
+  const nbf = seconds(claims.nbf, JwtStatus.NbfNotInteger, JwtStatus.NbfOutOfRange);
+  const exp = seconds(claims.exp, JwtStatus.ExpNotInteger, JwtStatus.ExpOutOfRange);
+  expectString(claims.jti, JwtStatus.JtiNotString);
+  const aud = claims.aud;
+  if (
+    aud !== undefined && typeof aud !== "string" &&
+    !(Array.isArray(aud) && aud.every((a) => typeof a === "string"))
+  ) {
+    throw new JwtFailure(JwtStatus.AudNotString);
   }
   if (!BASE64URL.test(parts[2])) throw new JwtFailure(JwtStatus.SignatureBadBase64);
   return {
@@ -59,19 +79,27 @@ export function parseJwt(token: string): ParsedJwt {
     claims,
     payloadSegment: parts[1],
     issuer: (claims.iss as string | undefined) ?? "",
+    exp,
+    nbf,
   };
 }
 
 /** `exp` and `nbf` against `nowSeconds`, with Envoy's clock skew. */
-export function checkTimes(claims: Readonly<Record<string, unknown>>, nowSeconds: number): void {
-  const nbf = claims.nbf;
-  if (typeof nbf === "number" && nowSeconds + CLOCK_SKEW_SECONDS < nbf) {
-    throw new JwtFailure(JwtStatus.NotYetValid);
-  }
-  const exp = claims.exp;
-  if (typeof exp === "number" && nowSeconds > exp + CLOCK_SKEW_SECONDS) {
-    throw new JwtFailure(JwtStatus.Expired);
-  }
+export function checkTimes(jwt: Pick<ParsedJwt, "exp" | "nbf">, nowSeconds: number): void {
+  if (nowSeconds + CLOCK_SKEW_SECONDS < jwt.nbf) throw new JwtFailure(JwtStatus.NotYetValid);
+  if (jwt.exp !== 0 && nowSeconds > jwt.exp + CLOCK_SKEW_SECONDS) throw new JwtFailure(JwtStatus.Expired);
+}
+
+function expectString(v: unknown, status: JwtStatusText): void {
+  if (v !== undefined && typeof v !== "string") throw new JwtFailure(status);
+}
+
+/** A time claim as jwt_verify_lib reads it: any JSON number, truncated, within [0, 2^64); 0 when absent. */
+function seconds(v: unknown, notInteger: JwtStatusText, outOfRange: JwtStatusText): number {
+  if (v === undefined) return 0;
+  if (typeof v !== "number") throw new JwtFailure(notInteger);
+  if (v < 0 || v >= 2 ** 64) throw new JwtFailure(outOfRange);
+  return Math.trunc(v);
 }
 
 /** The token's `aud` (a string or a list) must contain one of `allowed`; an empty `allowed` accepts any. */
@@ -90,21 +118,22 @@ function decodeJson(
   badJson: JwtStatusText,
 ): Record<string, unknown> {
   if (segment === "" || !BASE64URL.test(segment)) throw new JwtFailure(badBase64);
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    const b64 = segment.replace(/=+$/, "").replaceAll("-", "+").replaceAll("_", "/");
-    const bin = atob(b64);
-    const bytes = new Uint8Array(bin.length);
+    const bin = atob(segment.replace(/=+$/, "").replaceAll("-", "+").replaceAll("_", "/"));
+    bytes = new Uint8Array(bin.length);
     for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    text = DECODER.decode(bytes);
   } catch {
     throw new JwtFailure(badBase64);
   }
+  // Protobuf's JSON parser refuses text that is not UTF-8: a JSON error, not a base64 one.
+  let text: string;
   try {
-    const v = JSON.parse(text);
-    if (v === null || typeof v !== "object" || Array.isArray(v)) throw new Error("not an object");
-    return v;
+    text = DECODER.decode(bytes);
   } catch {
     throw new JwtFailure(badJson);
   }
+  const value = parseStructJson(text);
+  if (value === undefined) throw new JwtFailure(badJson);
+  return value;
 }

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { type CompiledJwtRule, DEFAULT_LOCATIONS } from "../../../gateway/compile/request_authn.ts";
+import {
+  type CompiledJwtRule,
+  DEFAULT_LOCATIONS,
+  DEFAULT_SPACE_DELIMITED_CLAIMS,
+} from "../../../gateway/compile/request_authn.ts";
 import { JwtAuthenticator } from "../../../gateway/security/jwt/authenticator.ts";
 import { JwksCache } from "../../../gateway/security/jwt/jwks_cache.ts";
 import { JwtFailure } from "../../../gateway/security/jwt/status.ts";
@@ -20,6 +24,7 @@ function rule(extra: Partial<CompiledJwtRule> = {}): CompiledJwtRule {
     forwardOriginalToken: false,
     claimToHeaders: [],
     timeoutMs: 5000,
+    spaceDelimitedClaims: DEFAULT_SPACE_DELIMITED_CLAIMS,
     ...extra,
   };
 }
@@ -51,6 +56,7 @@ Deno.test("jwt: RS256 and ES256 tokens verify; claims, principal and header outp
     assert.equal(auth.principal, `${ISS}/alice`);
     assert.deepEqual(auth.claims.groups, ["admin"]);
     assert.deepEqual(auth.remove, ["authorization"]);
+    assert.deepEqual(auth.removeParams, []);
     assert.deepEqual(auth.set, [["x-jwt-payload", token.split(".")[1]], ["x-sub", "alice"]]);
   }
   assert.equal(await authn.authenticate({ header: () => null, query: "" }), undefined, "no token: passes");
@@ -68,7 +74,7 @@ Deno.test("jwt: jwt_verify_lib's reasons for bad tokens", async () => {
     [signToken(other, { iss: ISS, aud: "api" }, "rs-1"), "Jwt verification fails"],
     ["abc.def", "Jwt is not in the form of Header.Payload.Signature with two dots and 3 sections"],
     ["a.e30.sig", "Jwt header is an invalid Base64url encoded"],
-    [`${btoa('{"alg":"none"}').replace(/=+$/, "")}.e30.`, "Jwt header [alg] is not supported"],
+    [`${btoa('{"alg":"none"}').replace(/=+$/, "")}.e30.c2ln`, "Jwt header [alg] is not supported"],
   ];
   for (const [token, reason] of cases) assert.equal(await failure(authn, await token), reason, reason);
   // Within Envoy's 60 s of clock skew, a token just expired still passes.
@@ -112,4 +118,80 @@ Deno.test("jwt: remote JWKS fetched once, kept, refreshed when due, last good ke
   await new Promise((r) => setTimeout(r, 10));
   assert.equal(calls, 2);
   assert.ok(await authn.authenticate(bearer(token)), "a failed refresh keeps the last good keys");
+});
+
+Deno.test("jwt: space-delimited claims become lists for matching; other outputs keep the token's claims", async () => {
+  const authn = new JwtAuthenticator([
+    rule({
+      spaceDelimitedClaims: ["scope", "permission", "roles"],
+      claimToHeaders: [{ header: "x-scope", claim: "scope" }],
+    }),
+  ], cache);
+  const token = await signToken(rs, {
+    iss: ISS,
+    sub: "alice",
+    scope: "read  write",
+    roles: "admin",
+    permission: " ",
+    other: "x y",
+  });
+  const auth = await authn.authenticate(bearer(token));
+  assert.ok(auth);
+  assert.deepEqual(auth.claims.scope, ["read", "write"]);
+  assert.deepEqual(auth.claims.roles, ["admin"]);
+  assert.equal(auth.claims.permission, " ", "no words: the string stays");
+  assert.equal(auth.claims.other, "x y", "unlisted claims stay strings");
+  assert.deepEqual(auth.set, [["x-scope", "read  write"]]);
+});
+
+Deno.test("jwt: a query parameter token is removed unless forwarded; a cookie token stays", async () => {
+  const token = await signToken(rs, { iss: ISS });
+  const inParam = { header: () => null, query: `a=1&access_token=${token}` };
+  const removed = await new JwtAuthenticator([rule()], cache).authenticate(inParam);
+  assert.deepEqual([removed?.remove, removed?.removeParams], [[], ["access_token"]]);
+  const kept = await new JwtAuthenticator([rule({ forwardOriginalToken: true })], cache).authenticate(
+    inParam,
+  );
+  assert.deepEqual([kept?.remove, kept?.removeParams], [[], []]);
+  const cookieRule = rule({ locations: [{ kind: "cookie", name: "jwt" }] });
+  const cookie = await new JwtAuthenticator([cookieRule], cache).authenticate({
+    header: (n) => (n === "cookie" ? `jwt=${token}` : null),
+    query: "",
+  });
+  assert.deepEqual([cookie?.remove, cookie?.removeParams], [[], []]);
+});
+
+Deno.test("jwt: OpenID discovery finds the keys of a rule with only an issuer", async () => {
+  const fetched: string[] = [];
+  const documents: Record<string, string> = {
+    [`${ISS}/.well-known/openid-configuration`]: JSON.stringify({ issuer: ISS, jwks_uri: `${ISS}/keys` }),
+    [`${ISS}/keys`]: jwksOf(rs),
+  };
+  const remote = new JwksCache({
+    fetch: (input) => {
+      const url = String(input);
+      fetched.push(url);
+      const body = documents[url];
+      return Promise.resolve(body ? new Response(body) : new Response("missing", { status: 404 }));
+    },
+  });
+  const authn = new JwtAuthenticator([rule({ jwks: undefined })], remote);
+  const token = await signToken(rs, { iss: ISS, sub: "alice" });
+  assert.equal((await authn.authenticate(bearer(token)))?.principal, `${ISS}/alice`);
+  assert.ok(await authn.authenticate(bearer(token)));
+  assert.deepEqual(fetched, [`${ISS}/.well-known/openid-configuration`, `${ISS}/keys`], "both kept");
+
+  const slash = new JwtAuthenticator([rule({ jwks: undefined, issuer: `${ISS}/` })], remote);
+  assert.equal(await failure(slash, await signToken(rs, { iss: `${ISS}/` })), "passed");
+  assert.equal(fetched.at(-1), `${ISS}/.well-known/openid-configuration`, "a trailing slash is not doubled");
+
+  const unknown = new JwtAuthenticator(
+    [rule({ jwks: undefined, issuer: "https://nowhere.example" })],
+    remote,
+  );
+  assert.equal(
+    await failure(unknown, await signToken(rs, { iss: "https://nowhere.example" })),
+    "Jwt verification fails",
+    "failed discovery: istiod's stand-in key",
+  );
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DEFAULT_LOCATIONS, type TokenLocation } from "../../../gateway/compile/request_authn.ts";
-import { extractAt, extractTokens } from "../../../gateway/security/jwt/extract.ts";
+import { extractAt, extractTokens, withoutQueryParams } from "../../../gateway/security/jwt/extract.ts";
 
 function source(headers: Record<string, string>, query = "") {
   const h = new Headers(headers);
@@ -33,4 +33,17 @@ Deno.test("extract: query parameters and cookies", () => {
   const cookie = source({ cookie: "session=1; jwt=a.b.c; other=2" });
   assert.equal(extractAt(cookie, { kind: "cookie", name: "jwt" }), "a.b.c");
   assert.equal(extractAt(cookie, { kind: "cookie", name: "missing" }), undefined);
+});
+
+Deno.test("extract: a token parameter is removed from the path, the other parameters kept as sent", () => {
+  assert.equal(withoutQueryParams("/p?a=1&access_token=x.y.z&b=%20", ["access_token"]), "/p?a=1&b=%20");
+  assert.equal(withoutQueryParams("/p?access_token=x&access_token=y", ["access_token"]), "/p");
+  assert.equal(
+    withoutQueryParams("/p?acc%65ss_token=x&c", ["access_token"]),
+    "/p?c",
+    "names compare decoded",
+  );
+  assert.equal(withoutQueryParams("/p?a=1&&tok=2", ["tok"]), "/p?a=1");
+  assert.equal(withoutQueryParams("/p?a=1", []), "/p?a=1");
+  assert.equal(withoutQueryParams("/p", ["tok"]), "/p");
 });
