@@ -11,6 +11,7 @@ import { DEMO_CONFIG } from "../demo/config.ts";
 import { startDemoUpstreams } from "../demo/upstreams.ts";
 import type { ConfigSource } from "../server/config_manager.ts";
 import { startGateway } from "../server/gateway.ts";
+import { parseLogLevel } from "../log/levels.ts";
 
 const SERVE_USAGE = `usage: portcullis serve [--config PATH]... [--mesh FILE] [options]
   --config PATH        Istio YAML file or folder (repeatable); without it the built-in demo runs
@@ -27,7 +28,14 @@ const SERVE_USAGE = `usage: portcullis serve [--config PATH]... [--mesh FILE] [o
   --prometheus-port N  /stats/prometheus (default 15090)
   --no-watch           do not reload when config files change
   --drain-seconds N    on SIGTERM, wait up to N s for in-flight requests (default 5)
-  --wasm-cache DIR     cache of WasmPlugin modules downloaded over http(s), by sha256 (default .cache/wasm)`;
+  --wasm-cache DIR     cache of WasmPlugin modules downloaded over http(s) or pulled from OCI registries, by
+                       sha256 (default .cache/wasm)
+  --wasm-credentials DIR  WasmPlugin imagePullSecrets: DIR/<namespace>/<secret name> holds the Secret (YAML),
+                       its .dockerconfigjson, or a folder with a .dockerconfigjson file
+  --wasm-insecure-registry HOST  pull WasmPlugin images from HOST (host or host:port; * for all) over plain
+                       http (repeatable)
+  --log-level LEVEL    trace, debug, info, warning, error, critical or off (default info); changed at run
+                       time with POST localhost:15000/logging?level=LEVEL or ?<logger>=LEVEL`;
 
 /** Runs until SIGTERM/SIGINT; returns the exit status. */
 export async function serveCommand(args: readonly string[]): Promise<number> {
@@ -50,6 +58,9 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
         "no-watch": { type: "boolean", default: false },
         "drain-seconds": { type: "string", default: "5" },
         "wasm-cache": { type: "string", default: ".cache/wasm" },
+        "wasm-credentials": { type: "string" },
+        "wasm-insecure-registry": { type: "string", multiple: true },
+        "log-level": { type: "string", default: "info" },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -63,6 +74,11 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
   }
   if (values.locality !== undefined && values.locality.split("/").length > 3) {
     console.error(`--locality: expected region/zone/subzone, got ${values.locality}\n${SERVE_USAGE}`);
+    return 2;
+  }
+  const logLevel = parseLogLevel(values["log-level"]!);
+  if (logLevel === undefined) {
+    console.error(`--log-level: unknown level ${values["log-level"]}\n${SERVE_USAGE}`);
     return 2;
   }
   let mesh: MeshConfig = DEFAULT_MESH_CONFIG;
@@ -99,6 +115,9 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
     },
     watch: !values["no-watch"],
     wasmCacheDir: values["wasm-cache"],
+    wasmCredentialsDir: values["wasm-credentials"],
+    wasmInsecureRegistries: values["wasm-insecure-registry"],
+    logLevel,
   });
   if (!gateway.config.loaded) {
     console.error("no valid config yet: fix the errors above; watching for changes");
@@ -112,7 +131,6 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
     Deno.addSignalListener("SIGTERM", stop);
     Deno.addSignalListener("SIGINT", stop);
   });
-  console.log("draining...");
   await Promise.race([gateway.close(), new Promise((r) => setTimeout(r, drainMs))]);
   await stopDemo?.();
   return 0;

@@ -99,6 +99,7 @@ export function upstreamRequest(
   headers.setValid("host", route.rewrite?.authority ?? down.authority);
   applyHeaderOperations(headers, route.headers?.request);
   applyHeaderOperations(headers, cluster.headers?.request);
+  down.si?.trace?.onUpstreamHeaders(headers);
   return { headers, path };
 }
 
@@ -180,6 +181,7 @@ export async function forward(
         };
       }
       headers.setValid("x-envoy-attempt-count", String(attempt));
+      down.si?.trace?.startAttempt(headers, attempt, endpoint.address, endpoint.port);
       counters.rqTotal++;
       balancer.onRequestStart(endpoint);
       const result = await attemptOnce(
@@ -195,6 +197,7 @@ export async function forward(
       );
       balancer.onRequestEnd(endpoint);
       const outcome = result.outcome;
+      down.si?.trace?.endAttempt(outcome);
       countOutcome(counters, outcome);
       if (outcome.kind === "response") outlier?.recordResult(endpoint, { status: outcome.status });
       else if (outcome.reason !== "local_reset") {

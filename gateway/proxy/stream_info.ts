@@ -4,13 +4,16 @@
  * response is over.
  * @module
  */
-import type { Cluster, Endpoint } from "../compile/types.ts";
+import type { Cluster, Endpoint, RouteEntry } from "../compile/types.ts";
 import type { RequestRecord } from "../telemetry/request_record.ts";
+import type { RequestTrace, Tracer } from "../telemetry/tracing/mod.ts";
 
 /** Receives finished requests (the gateway's telemetry). */
 export interface RequestSink {
   /** False while recording would do nothing (metrics off, no access log): requests are not tracked. */
   readonly active?: boolean;
+  /** The tracer while tracing is on; each tracked request then gets a trace. */
+  readonly tracer?: Tracer;
   record(rec: RequestRecord): void;
 }
 
@@ -40,6 +43,8 @@ export class StreamInfo {
   /** Envoy's response code details. */
   details = "";
   routeName?: string;
+  /** The route that matched (the dashboard's per-route series). */
+  route?: RouteEntry;
   cluster?: Cluster;
   endpoint?: Endpoint;
   /** Milliseconds from the request's start to the upstream response headers. */
@@ -60,6 +65,8 @@ export class StreamInfo {
    * request is recorded); undefined when the response is complete when returned.
    */
   whenBodyDone?: (callback: (bytes: number) => void) => void;
+  /** The request's trace, when tracing is on. */
+  trace?: RequestTrace;
 
   /** Adds a flag (`UF`, `URX` ...). */
   addFlag(flag: string): void {
@@ -131,6 +138,8 @@ function toRecord(
     upstreamHost: si.endpoint ? hostPort(si.endpoint.address, si.endpoint.port) : undefined,
     upstreamCluster: cluster?.name,
     routeName: si.routeName || undefined,
+    route: si.route,
+    trace: si.trace,
     downstreamRemoteAddress: hostPort(remote.hostname, remote.port),
     downstreamLocalAddress: ctx.localAddress,
     listenerPort: ctx.listenerPort,

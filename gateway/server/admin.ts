@@ -11,6 +11,11 @@ import { clustersJson, clusterStatuses, clustersText } from "./clusters_view.ts"
 import { statsPrometheus, statsText } from "./envoy_stats.ts";
 import type { ListenerManager } from "./listener_manager.ts";
 import type { WasmPluginManager } from "../extensions/plugin_manager.ts";
+import type { LoggerRegistry } from "../log/registry.ts";
+import { createDashboardApp } from "../dashboard/routes.ts";
+import type { TrafficWindow } from "../dashboard/traffic_window.ts";
+import { mountLogging } from "./admin_logging.ts";
+import { ADMIN_ENDPOINTS, adminIndexHtml } from "./admin_index.ts";
 
 /** What the admin endpoints read. */
 export interface AdminDeps {
@@ -19,6 +24,10 @@ export interface AdminDeps {
   readonly metrics: Registry;
   /** The WasmPlugins (state on `/config_dump`, metrics on `/stats/prometheus`). */
   readonly wasm?: WasmPluginManager;
+  /** The loggers `/logging` lists and changes. */
+  readonly loggers: LoggerRegistry;
+  /** The live traffic the dashboard draws. */
+  readonly traffic: TrafficWindow;
   /** True while the gateway is draining for shutdown. */
   draining(): boolean;
 }
@@ -34,10 +43,23 @@ export function isReady(deps: AdminDeps): boolean {
 /** The admin API. */
 export function createAdminApp(deps: AdminDeps): Hono {
   const app = new Hono();
-  app.get("/", (c) =>
-    c.json({
-      endpoints: ["/config_dump", "/config_status", "/clusters", "/listeners", "/stats/prometheus", "/ready"],
-    }));
+  app.get(
+    "/",
+    (c) =>
+      c.req.header("accept")?.includes("text/html")
+        ? c.html(adminIndexHtml())
+        : c.json({ endpoints: ADMIN_ENDPOINTS.map((e) => e.path) }),
+  );
+  mountLogging(app, deps.loggers);
+  app.route(
+    "/dashboard",
+    createDashboardApp({
+      snapshot: () => deps.config.loaded ? deps.config.current() : undefined,
+      listenerStates: () => deps.listeners.states(),
+      clusterStates: deps.listeners.clusterStates,
+      traffic: deps.traffic,
+    }),
+  );
   app.get("/config_dump", (c) => {
     if (!deps.config.loaded) return c.json({ error: "no config loaded", status: deps.config.status }, 503);
     return c.json({

@@ -8,11 +8,18 @@ import { createAdminApp, createPrometheusApp, createReadinessApp } from "./admin
 import { ConfigManager, type ConfigSource } from "./config_manager.ts";
 import { ListenerManager } from "./listener_manager.ts";
 import { createGatewayMetrics } from "./metrics.ts";
-import { GatewayTelemetry } from "../telemetry/mod.ts";
+import { GatewayTelemetry, type RequestRecord } from "../telemetry/mod.ts";
+import { calloutTransport } from "../telemetry/tracing/mod.ts";
 import { type ConfigWatch, watchConfigPaths } from "./watcher.ts";
 import { gatewayCallout } from "../extensions/callout.ts";
 import { WasmPluginManager } from "../extensions/plugin_manager.ts";
 import { sendUpstreamAuto } from "../proxy/upstream_client.ts";
+import { LogLevel } from "../log/levels.ts";
+import { LoggerRegistry } from "../log/registry.ts";
+import { RequestLog } from "../log/request_log.ts";
+import { wasmLogger } from "../log/wasm_log.ts";
+import { TrafficWindow } from "../dashboard/traffic_window.ts";
+import { fanOutRequests } from "./request_fanout.ts";
 
 /** Ports of the side servers; 0 picks a free port, `null` turns a server off. */
 export interface SidePorts {
@@ -42,7 +49,14 @@ export interface GatewayOptions {
   readonly telemetry?: boolean;
   /** Folder caching downloaded Wasm modules by digest. @default ".cache/wasm" */
   readonly wasmCacheDir?: string;
+  /** Folder of WasmPlugin image pull secrets, `<dir>/<namespace>/<secret name>`. */
+  readonly wasmCredentialsDir?: string;
+  /** Registries WasmPlugin images are pulled from over plain http (`*` for all). */
+  readonly wasmInsecureRegistries?: readonly string[];
+  /** Where log lines go. @default console.log */
   readonly log?: (line: string) => void;
+  /** The level every logger starts at (admin `/logging` changes it at run time). @default LogLevel.info */
+  readonly logLevel?: LogLevel;
 }
 
 /** A started gateway. */
@@ -51,6 +65,8 @@ export interface RunningGateway {
   readonly listeners: ListenerManager;
   /** The WasmPlugins' instances and chains. */
   readonly wasm: WasmPluginManager;
+  /** The loggers, by component (admin `/logging`). */
+  readonly loggers: LoggerRegistry;
   /** Bound addresses of the side servers (absent when turned off). */
   readonly admin?: Deno.NetAddr;
   readonly readiness?: Deno.NetAddr;
@@ -61,23 +77,37 @@ export interface RunningGateway {
 
 /** Loads config, opens listeners and side servers, and starts watching for config changes. */
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
-  const log = options.log ?? ((line: string) => console.log(line));
+  const write = options.log ?? ((line: string) => console.log(line));
+  const loggers = new LoggerRegistry(options.logLevel ?? LogLevel.info, write);
+  const traffic = new TrafficWindow();
   let draining = false;
   const listeners: ListenerManager = new ListenerManager({
     current: () => config.current(),
     portOffset: options.portOffset,
     bindAddress: options.bindAddress,
-    requests: options.telemetry === false ? undefined : {
-      get active() {
-        return telemetry?.active ?? false;
-      },
-      record: (rec) => telemetry?.record(rec),
-    },
+    requests: fanOutRequests([
+      ...(options.telemetry === false ? [] : [{
+        get active() {
+          return telemetry?.active ?? false;
+        },
+        get tracer() {
+          return telemetry?.tracer;
+        },
+        record: (rec: RequestRecord) => telemetry?.record(rec),
+      }]),
+      traffic,
+      new RequestLog(loggers),
+    ]),
     wasm: { chain: (port) => wasm.chain(port) },
-    log,
+    log: loggers.get("config"),
+    httpLog: loggers.get("http"),
   });
   const wasm = new WasmPluginManager({
     cacheDir: options.wasmCacheDir,
+    credentialsDir: options.wasmCredentialsDir,
+    insecureRegistries: options.wasmInsecureRegistries,
+    log: loggers.get("wasm"),
+    logger: wasmLogger(loggers.get("wasm")),
     callout: gatewayCallout({
       current: () => config.current(),
       endpoints: listeners.endpoints,
@@ -89,23 +119,30 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     source: options.source,
     mesh: options.mesh,
     identity: options.identity,
-    log,
+    log: loggers.get("config"),
     onSnapshot: (snapshot) => {
       if (telemetry) {
         const settings = telemetry.update(snapshot.config, snapshot.mesh);
-        for (const w of settings.warnings) log(`telemetry: ${w}`);
+        for (const w of settings.warnings) loggers.get("config").warn(`telemetry: ${w}`);
       }
       wasm.update(snapshot);
       return listeners.reconcile(snapshot.listeners);
     },
   });
   const metrics = createGatewayMetrics(config, listeners);
-  const telemetry = options.telemetry === false
-    ? undefined
-    : new GatewayTelemetry({ registry: metrics, identity: options.identity });
+  const telemetry = options.telemetry === false ? undefined : new GatewayTelemetry({
+    registry: metrics,
+    identity: options.identity,
+    spanTransport: calloutTransport(gatewayCallout({
+      current: () => config.current(),
+      endpoints: listeners.endpoints,
+      clusters: listeners.clusterStates,
+      send: sendUpstreamAuto,
+    })),
+  });
   await config.reload();
 
-  const deps = { config, listeners, metrics, wasm, draining: () => draining };
+  const deps = { config, listeners, metrics, wasm, loggers, traffic, draining: () => draining };
   const ports = options.ports ?? {};
   const sideAddress = options.bindAddress ?? "0.0.0.0";
   const side: Deno.HttpServer<Deno.NetAddr>[] = [];
@@ -125,7 +162,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const readiness = serveSide(ports.readiness, 15021, sideAddress, createReadinessApp(deps));
   const prometheus = serveSide(ports.prometheus, 15090, sideAddress, createPrometheusApp(deps));
   if (admin) {
-    log(`admin on http://${admin.hostname}:${admin.port}/ (config_dump, clusters, stats/prometheus)`);
+    loggers.get("admin").info(
+      `admin on http://${admin.hostname}:${admin.port}/ (dashboard, config_dump, clusters, logging, stats)`,
+    );
   }
 
   let watch: ConfigWatch | undefined;
@@ -139,11 +178,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     config,
     listeners,
     wasm,
+    loggers,
     admin,
     readiness,
     prometheus,
     async close() {
       draining = true;
+      loggers.get("main").info("draining: closing listeners, letting requests in flight finish");
       watch?.close();
       await listeners.closeAll();
       await Promise.all(side.map((s) => s.shutdown()));

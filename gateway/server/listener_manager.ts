@@ -9,6 +9,7 @@ import { ClusterStates } from "../proxy/cluster_state.ts";
 import { EndpointResolver } from "../proxy/endpoints.ts";
 import { createHttpHandler, type HandlerOptions } from "../proxy/handler.ts";
 import type { RequestSink } from "../proxy/stream_info.ts";
+import type { ComponentLog } from "../log/logger.ts";
 
 /** The state of one listener, as the admin API shows it. */
 export interface ListenerState {
@@ -34,7 +35,10 @@ export interface ListenerManagerOptions {
   readonly requests?: RequestSink;
   /** The WasmPlugin chains per port. */
   readonly wasm?: HandlerOptions["wasm"];
-  readonly log?: (line: string) => void;
+  /** The `config` logger: listeners opening, closing, failing. */
+  readonly log?: ComponentLog;
+  /** The `http` logger: requests the server could not handle. */
+  readonly httpLog?: ComponentLog;
 }
 
 interface Open {
@@ -105,7 +109,7 @@ export class ListenerManager {
     if (config.protocol !== "HTTP") {
       const error =
         `${config.protocol} listeners are not served yet (TLS termination, passthrough and TCP routes)`;
-      this.#options.log?.(`listener ${config.name}: ${error}`);
+      this.#options.log?.warn(`listener ${config.name}: ${error}`);
       return { config, state: { ...base, state: "unsupported", error } };
     }
     try {
@@ -115,9 +119,9 @@ export class ListenerManager {
           signal: abort.signal,
           port: boundPort,
           hostname: address,
-          onListen: () => this.#options.log?.(`listener ${config.name} on ${address}:${boundPort}`),
+          onListen: () => this.#options.log?.info(`listener ${config.name} on ${address}:${boundPort}`),
           onError: (e) => {
-            this.#options.log?.(`listener ${config.name}: ${(e as Error).message}`);
+            this.#options.httpLog?.error(`listener ${config.name}: ${(e as Error).message}`);
             return new Response(null, { status: 500, headers: { server: "istio-envoy" } });
           },
         },
@@ -135,7 +139,7 @@ export class ListenerManager {
       return { config, server, abort, state: { ...base, state: "listening" } };
     } catch (e) {
       const error = (e as Error).message;
-      this.#options.log?.(`listener ${config.name}: cannot listen on ${address}:${boundPort}: ${error}`);
+      this.#options.log?.error(`listener ${config.name}: cannot listen on ${address}:${boundPort}: ${error}`);
       return { config, state: { ...base, state: "failed", error } };
     }
   }
@@ -152,6 +156,6 @@ export class ListenerManager {
     });
     await Promise.race([open.server.shutdown(), deadline]);
     clearTimeout(timer);
-    this.#options.log?.(`listener ${name} closed`);
+    this.#options.log?.info(`listener ${name} closed`);
   }
 }

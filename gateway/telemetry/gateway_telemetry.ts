@@ -1,6 +1,6 @@
 /**
  * The gateway's telemetry in one object: resolve the settings on every config change, then record each
- * finished request into Istio's metrics and the access logs.
+ * finished request into Istio's metrics and the access logs, and end its trace.
  * @module
  */
 import type { Registry } from "prom-client";
@@ -15,6 +15,9 @@ import { IstioMetrics } from "./metrics/istio_metrics.ts";
 import type { RequestRecord } from "./request_record.ts";
 import { type ResolveOptions, resolveTelemetry, type TelemetrySettings } from "./resolve/mod.ts";
 import { type GatewayWorkload, gatewayWorkload } from "./workload.ts";
+import { GatewayTracing, type GatewayTracingOptions } from "./tracing/gateway_tracing.ts";
+import type { SpanTransport } from "./tracing/exporter.ts";
+import type { Tracer } from "./tracing/tracer.ts";
 
 /** Options of {@link GatewayTelemetry}. */
 export interface GatewayTelemetryOptions {
@@ -36,9 +39,13 @@ export interface GatewayTelemetryOptions {
   readonly openSink?: (path: string) => Promise<ByteSink>;
   /** Resolution options (default metrics providers). */
   readonly resolve?: ResolveOptions;
+  /** Sends span exports to the tracing provider's cluster; without one spans are not sent. */
+  readonly spanTransport?: SpanTransport;
+  /** Tracing tuning (environment, clock, exporter timers and bounds). */
+  readonly tracing?: Pick<GatewayTracingOptions, "env" | "clock" | "exporter">;
 }
 
-/** Metrics and access logs of the gateway. */
+/** Metrics, access logs and tracing of the gateway. */
 export class GatewayTelemetry {
   readonly #identity: GatewayIdentity;
   readonly #workload: GatewayWorkload;
@@ -46,6 +53,7 @@ export class GatewayTelemetry {
   readonly #pool: WriterPool;
   readonly #hostname: string;
   readonly #resolveOptions: ResolveOptions;
+  readonly #tracing: GatewayTracing;
   #logs: AccessLogs;
   #settings?: TelemetrySettings;
   #errors = 0;
@@ -67,6 +75,13 @@ export class GatewayTelemetry {
     this.#pool = new WriterPool(options.writer, options.openSink);
     this.#hostname = options.hostname ?? machineHostname();
     this.#resolveOptions = options.resolve ?? {};
+    this.#tracing = new GatewayTracing({
+      ...options.tracing,
+      identity: options.identity,
+      workload: this.#workload,
+      operators: { hostname: this.#hostname, node: nodeAttribute(this.#workload) },
+      transport: options.spanTransport,
+    });
     this.#logs = this.#compileLogs({
       metrics: { enabled: true, overrides: [] },
       accessLogs: [],
@@ -76,11 +91,21 @@ export class GatewayTelemetry {
   }
 
   /**
-   * Whether recording does anything: metrics enabled or an access log configured. When false the data path
-   * skips collecting request records altogether.
+   * Whether recording does anything: metrics enabled, an access log configured or tracing on. When false the
+   * data path skips collecting request records altogether.
    */
   get active(): boolean {
     return this.#active;
+  }
+
+  /** The tracer of the current config; undefined while tracing is off. */
+  get tracer(): Tracer | undefined {
+    return this.#tracing.tracer;
+  }
+
+  /** The gateway's tracing (settings and export counters). */
+  get tracing(): GatewayTracing {
+    return this.#tracing;
   }
 
   /** The gateway workload the `source_*` labels describe. */
@@ -112,19 +137,21 @@ export class GatewayTelemetry {
     const resolved = resolveTelemetry(config, mesh, this.#identity, this.#resolveOptions);
     const metricWarnings = this.#metrics.configure(resolved.metrics);
     this.#logs = this.#compileLogs(resolved);
-    this.#active = resolved.metrics.enabled || !this.#logs.empty;
+    const tracingWarnings = this.#tracing.update(config, mesh);
+    this.#active = resolved.metrics.enabled || !this.#logs.empty || this.#tracing.tracer !== undefined;
     const closing = this.#pool.retain(this.#logs.paths);
     this.#closing = Promise.all([this.#closing, closing]).then(() => {});
     this.#settings = {
       ...resolved,
-      warnings: [...resolved.warnings, ...metricWarnings, ...this.#logs.warnings],
+      warnings: [...resolved.warnings, ...metricWarnings, ...this.#logs.warnings, ...tracingWarnings],
     };
     return this.#settings;
   }
 
-  /** Records one finished request into the metrics and the access logs. Never throws. */
+  /** Records one finished request into the metrics and the access logs, and ends its trace. Never throws. */
   record(rec: RequestRecord): void {
     try {
+      rec.trace?.finish(rec);
       this.#metrics.record(rec);
       if (!this.#logs.empty) this.#logs.log(rec);
     } catch (e) {
@@ -132,14 +159,14 @@ export class GatewayTelemetry {
     }
   }
 
-  /** Writes out buffered access-log lines, including those of logs dropped by config changes. */
+  /** Writes out buffered access-log lines and spans, including those of logs dropped by config changes. */
   async flush(): Promise<void> {
-    await Promise.all([this.#closing, this.#pool.flush()]);
+    await Promise.all([this.#closing, this.#pool.flush(), this.#tracing.flush()]);
   }
 
-  /** Flushes and closes the access logs. */
+  /** Flushes and closes the access logs and the span exporter. */
   async close(): Promise<void> {
-    await Promise.all([this.#closing, this.#pool.close()]);
+    await Promise.all([this.#closing, this.#pool.close(), this.#tracing.close()]);
   }
 
   #compileLogs(settings: TelemetrySettings): AccessLogs {

@@ -4,11 +4,12 @@
  *
  * Integration: create one {@link GatewayTelemetry} with the Prometheus registry and the gateway identity, call
  * `update(snapshot.config, snapshot.mesh)` whenever a snapshot is swapped in, `record(rec)` when a downstream
- * request finishes, and `close()` on shutdown. Tracing is not part of this module.
+ * request finishes, and `close()` on shutdown. Tracing (`tracing/`) hangs off the same object: the data path
+ * takes a trace per request from `tracer`, and `record` ends it.
  * @module
  */
 export { GatewayTelemetry, type GatewayTelemetryOptions } from "./gateway_telemetry.ts";
-export type { DestinationWorkload, RequestRecord } from "./request_record.ts";
+export type { DestinationWorkload, RecordTrace, RequestRecord } from "./request_record.ts";
 export {
   type AccessLogSink,
   type LogFormat,

@@ -45,6 +45,28 @@ export interface RequestRecord {
    * `destination_cluster` labels; without it they are `unknown` as at an Istio gateway that has no peer data.
    */
   destinationWorkload?: DestinationWorkload;
+  /** Which VirtualService rule matched (named or not), for per-route views such as the admin dashboard. */
+  route?: RecordedRoute;
+  /** The request's trace, when tracing is on: its spans end with this record. */
+  trace?: RecordTrace;
+}
+
+/** The part of a request's trace the telemetry uses. */
+export interface RecordTrace {
+  /** Ends the request's spans (reporting them when sampled). */
+  finish(rec: RequestRecord): void;
+}
+
+/** Where a matched route came from. */
+export interface RecordedRoute {
+  /** `namespace/name` of the VirtualService. */
+  readonly virtualService: string;
+  /** Index of the `http[]` rule. */
+  readonly rule: number;
+  /** Index of the rule's `match[]` entry; undefined for a rule without matches. */
+  readonly matchIndex?: number;
+  /** Istio's route name; empty when unnamed. */
+  readonly name: string;
 }
 
 /** The identity Istio attaches to an endpoint (`workload;namespace;canonical-name;canonical-revision;cluster`). */

@@ -10,7 +10,7 @@ import { isPlainObject } from "./plain.ts";
 import { extensionProvider } from "./provider_schema.ts";
 import { extensionProviders } from "./providers.ts";
 import { type MeshInput, meshSchema, meshShape } from "./schema.ts";
-import type { HttpRetryPolicy, MeshConfig } from "./types.ts";
+import type { HttpRetryPolicy, MeshConfig, MeshCustomTag } from "./types.ts";
 import { validateMesh } from "./validate.ts";
 
 /** Decodes, type-checks and defaults the MeshConfig fields. */
@@ -84,7 +84,11 @@ function applyDefaults(input: MeshInput, ctx: Context): MeshConfig {
         forwardClientCertDetails: fccd === "UNDEFINED" ? "SANITIZE_SET" : fccd,
         proxyProtocol: pc?.gatewayTopology?.proxyProtocol !== undefined,
       },
-      tracing: { sampling: sampling(pc?.tracing?.sampling, ctx) },
+      tracing: {
+        sampling: sampling(pc?.tracing?.sampling, ctx),
+        customTags: customTags(pc?.tracing?.customTags, ctx),
+        maxPathTagLength: pc?.tracing?.maxPathTagLength ?? 0,
+      },
       other: ctx.others.get("defaultConfig") ?? {},
     },
     other: ctx.others.get("") ?? {},
@@ -132,4 +136,38 @@ function sampling(value: number | undefined, ctx: Context): number {
     return 1;
   }
   return value;
+}
+
+/** The custom tags that set exactly one kind of value; the others are reported and left out. */
+function customTags(
+  tags: Readonly<Record<string, MeshCustomTag>> | undefined,
+  ctx: Context,
+): Record<string, MeshCustomTag> {
+  const out: Record<string, MeshCustomTag> = {};
+  for (const [name, tag] of Object.entries(tags ?? {})) {
+    const at = ["defaultConfig", "tracing", "customTags", name];
+    const kinds = (["literal", "environment", "header"] as const).filter((k) => tag[k] !== undefined);
+    if (kinds.length !== 1) {
+      // A oneof: protobuf JSON refuses two members; an empty tag is skipped by istiod.
+      if (kinds.length > 1) {
+        ctx.report(
+          "error",
+          at,
+          `a custom tag sets one of literal, environment, header; found ${kinds.join(", ")}`,
+        );
+      } else {ctx.report(
+          "warning",
+          at,
+          "a custom tag sets none of literal, environment, header; it is ignored",
+        );}
+      continue;
+    }
+    const kind = kinds[0];
+    if (kind !== "literal" && !tag[kind]?.name) {
+      ctx.report("warning", at, `${kind} tag name may not be empty; the tag is ignored`);
+      continue;
+    }
+    out[name] = { [kind]: tag[kind] };
+  }
+  return out;
 }

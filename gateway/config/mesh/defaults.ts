@@ -48,7 +48,7 @@ export const DEFAULT_MESH_CONFIG: MeshConfig = deepFreeze(
         forwardClientCertDetails: "SANITIZE_SET",
         proxyProtocol: false,
       },
-      tracing: { sampling: 1 },
+      tracing: { sampling: 1, customTags: {}, maxPathTagLength: 0 },
       other: {},
     },
     other: {},

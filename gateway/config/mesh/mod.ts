@@ -32,6 +32,7 @@ export type {
   HttpRetryPolicy,
   LocalityLbSetting,
   MeshConfig,
+  MeshCustomTag,
   OutboundTrafficMode,
   PathNormalization,
   ProxyConfig,

@@ -10,8 +10,9 @@ import { isPlainObject, setOwn } from "./plain.ts";
 import { removedFields, unusedFields } from "./proto.ts";
 
 /**
- * Walks `value` along `schema`: renames snake_case keys to the schema's camelCase, drops `null` fields, and
- * reports and sets aside fields the schema does not type (unused known fields: note; unknown fields: warning).
+ * Walks `value` along `schema` (messages, lists, maps): renames snake_case keys to the schema's camelCase, drops
+ * `null` fields, and reports and sets aside fields the schema does not type (unused known fields: note; unknown
+ * fields: warning).
  */
 export function normalize(schema: z.ZodType, value: unknown, path: FieldPath, ctx: Context): unknown {
   const s = unwrap(schema);
@@ -48,6 +49,14 @@ export function normalize(schema: z.ZodType, value: unknown, path: FieldPath, ct
   }
   if (s instanceof z.ZodArray && Array.isArray(value)) {
     return value.map((v, i) => normalize(s.element as z.ZodType, v, [...path, i], ctx));
+  }
+  if (s instanceof z.ZodRecord && isPlainObject(value)) {
+    // A proto map: its keys are data (kept as written), its values messages like any other.
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value)) {
+      setOwn(out, key, normalize(s.valueType as z.ZodType, v, [...path, key], ctx));
+    }
+    return out;
   }
   return value;
 }

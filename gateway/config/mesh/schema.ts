@@ -21,17 +21,20 @@ const topology = message({
   proxyProtocol: record.optional(),
 });
 
-const tracing = message({ sampling: double.optional() }, [
-  "zipkin",
-  "lightstep",
-  "datadog",
-  "stackdriver",
-  "openCensusAgent",
-  "customTags",
-  "maxPathTagLength",
-  "tlsSettings",
-  "enableIstioTags",
-]);
+const customTag = message({
+  literal: message({ value: str.optional() }).optional(),
+  environment: message({ name: str.optional(), defaultValue: str.optional() }).optional(),
+  header: message({ name: str.optional(), defaultValue: str.optional() }).optional(),
+});
+
+const tracing = message(
+  {
+    sampling: double.optional(),
+    customTags: z.record(z.string(), customTag).optional(),
+    maxPathTagLength: uint32.optional(),
+  },
+  ["zipkin", "lightstep", "datadog", "stackdriver", "openCensusAgent", "tlsSettings", "enableIstioTags"],
+);
 
 /** ProxyConfig fields (proxy.proto) that Portcullis does not use. */
 const UNUSED_PROXY_CONFIG_FIELDS = [

@@ -47,6 +47,13 @@ export interface LocalityLbSetting {
   readonly failoverPriority?: readonly string[];
 }
 
+/** A `defaultConfig.tracing.customTags` entry: exactly one of a literal, an environment variable or a header. */
+export interface MeshCustomTag {
+  readonly literal?: { readonly value?: string };
+  readonly environment?: { readonly name?: string; readonly defaultValue?: string };
+  readonly header?: { readonly name?: string; readonly defaultValue?: string };
+}
+
 /** The part of `defaultConfig` (ProxyConfig) a gateway uses. */
 export interface ProxyConfig {
   readonly gatewayTopology: {
@@ -60,6 +67,10 @@ export interface ProxyConfig {
   readonly tracing: {
     /** Random sampling percentage, 0..100 (default 1, `PILOT_TRACE_SAMPLING`; 0 means unset, > 100 means 1). */
     readonly sampling: number;
+    /** Span tags added to every span, used when the Telemetry API sets no `customTags`. */
+    readonly customTags: Readonly<Record<string, MeshCustomTag>>;
+    /** Longest request path in the `http.url` tag; 0 = Envoy's default (256). */
+    readonly maxPathTagLength: number;
   };
   /** The other ProxyConfig fields as written, for the record. */
   readonly other: Readonly<Record<string, unknown>>;

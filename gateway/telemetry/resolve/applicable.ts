@@ -7,15 +7,25 @@
  */
 import type { GatewayIdentity } from "../../compile/listeners.ts";
 import type { ConfigSet } from "../../config/config_set.ts";
-import type { AccessLogging, Metrics, TelemetrySpec } from "../../config/kinds/telemetry/telemetry.ts";
+import type {
+  AccessLogging,
+  Metrics,
+  TelemetrySpec,
+  Tracing,
+} from "../../config/kinds/telemetry/telemetry.ts";
 import type { TargetReference } from "../../config/kinds/policy_common.ts";
 import { compareByCreation, type Resource } from "../../config/resource.ts";
 
-/** The applicable metrics configs (in override order) and access-logging configs grouped per resource. */
+/**
+ * The applicable metrics and tracing configs (in override order) and access-logging configs grouped per
+ * resource.
+ */
 export interface ApplicableTelemetry {
   readonly metrics: readonly Metrics[];
   /** One entry per applicable resource that has `accessLogging`, in override order. */
   readonly logging: readonly (readonly AccessLogging[])[];
+  /** The applicable tracing configs, in override order. */
+  readonly tracing: readonly Tracing[];
   /** `namespace/name` of the resources that applied, in override order. */
   readonly sources: readonly string[];
 }
@@ -47,6 +57,7 @@ export function applicableTelemetry(
   return {
     metrics: chosen.flatMap((t) => t.spec.metrics ?? []),
     logging: chosen.filter((t) => (t.spec.accessLogging?.length ?? 0) > 0).map((t) => t.spec.accessLogging!),
+    tracing: chosen.flatMap((t) => t.spec.tracing ?? []),
     sources: chosen.map((t) => `${t.meta.namespace}/${t.meta.name}`),
   };
 }
