@@ -1,5 +1,6 @@
 /**
- * Which WasmPlugins apply to this gateway and in what order, as istiod computes it
+ * Which WasmPlugins (and Wasm TrafficExtensions, their successor) apply to this gateway and in what order, as
+ * istiod computes it
  * (`WasmPluginsByListenerInfo`): plugins of the gateway's namespace, then of the root namespace, each kept when
  * its `selector` or `targetRefs` selects the gateway and its `match` selects the listener (a gateway listener
  * is of class CLIENT); grouped by phase (AUTHN, AUTHZ, STATS, then unspecified, just before the router) and
@@ -7,9 +8,11 @@
  * @module
  */
 import type { ConfigSet } from "../config/config_set.ts";
+import type { Diagnostic } from "../config/diagnostics.ts";
+import type { TrafficExtensionSpec } from "../config/kinds/extensions/traffic_extension.ts";
 import type { WasmPluginPhase, WasmPluginSpec } from "../config/kinds/extensions/wasm_plugin.ts";
 import type { TargetReference } from "../config/kinds/policy_common.ts";
-import { compareByCreation, type Resource } from "../config/resource.ts";
+import { compareByCreation, type Resource, resourceDiagnostic } from "../config/resource.ts";
 import type { GatewayIdentity } from "./listeners.ts";
 
 /** One environment variable of `vmConfig.env`: an inline value or one read from the gateway's own env. */
@@ -27,8 +30,19 @@ export interface CompiledWasmPlugin {
   readonly key: string;
   /** Istio's filter name for it: `namespace.name`. */
   readonly name: string;
+  /** The resource's namespace (where its image pull secret lives). */
+  readonly namespace: string;
   readonly url: string;
   readonly sha256?: string;
+  /** `imagePullPolicy`; undefined when unset or UNSPECIFIED_POLICY. */
+  readonly imagePullPolicy?: "IfNotPresent" | "Always";
+  /** `imagePullSecret`: a docker-registry Secret of the plugin's namespace. */
+  readonly imagePullSecret?: string;
+  /**
+   * Stands in for the resource's Kubernetes `resourceVersion`: its labels, annotations and spec as JSON, so it
+   * changes whenever the resource does (`imagePullPolicy: Always` pulls again on a change).
+   */
+  readonly resourceVersion: string;
   /** `pluginName`, the root id filters pick their root context by (empty when unset). */
   readonly rootId: string;
   /** `pluginConfig` (passed as JSON). */
@@ -51,19 +65,39 @@ const PHASE_ORDER: readonly WasmPluginPhase[] = ["AUTHN", "AUTHZ", "STATS", "UNS
 /** The label Gateway API deployments carry, naming their Gateway. */
 const GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name";
 
-/** The WasmPlugins applying to the gateway `identity`, in namespace-then-creation order (not yet per port). */
+/**
+ * The WasmPlugins and Wasm TrafficExtensions applying to the gateway `identity`, in namespace-then-creation
+ * order (WasmPlugins first; not yet per port). Lua TrafficExtensions cannot run here: each one that would apply
+ * is reported in `warnings` and left out.
+ */
 export function selectWasmPlugins(
   config: ConfigSet,
   identity: GatewayIdentity,
   rootNamespace: string,
+  warnings: Diagnostic[] = [],
 ): CompiledWasmPlugin[] {
-  const sorted = [...config.wasmPlugins].sort((a, b) => compareByCreation(a.meta, b.meta));
   const namespaces = [identity.namespace];
   if (rootNamespace !== "" && rootNamespace !== identity.namespace) namespaces.push(rootNamespace);
+  const plugins = [...config.wasmPlugins].sort((a, b) => compareByCreation(a.meta, b.meta));
+  const extensions = [...config.trafficExtensions].sort((a, b) => compareByCreation(a.meta, b.meta));
   const out: CompiledWasmPlugin[] = [];
   for (const ns of namespaces) {
-    for (const p of sorted) {
-      if (p.meta.namespace === ns && attaches(p, identity)) out.push(compilePlugin(p));
+    for (const p of plugins) {
+      if (p.meta.namespace === ns && attaches(p.meta.namespace, p.spec, identity)) out.push(compilePlugin(p));
+    }
+  }
+  for (const ns of namespaces) {
+    for (const x of extensions) {
+      if (x.meta.namespace !== ns || !attaches(x.meta.namespace, x.spec, identity)) continue;
+      if (x.spec.wasm) out.push(compileExtension(x));
+      else {
+        warnings.push(resourceDiagnostic(
+          x.meta,
+          "warning",
+          "spec.lua",
+          "Lua extensions are not supported by Portcullis (only Wasm); this TrafficExtension is not applied",
+        ));
+      }
     }
   }
   return out;
@@ -92,11 +126,46 @@ function matchesListener(p: CompiledWasmPlugin, port: number): boolean {
 
 function compilePlugin(p: Resource<WasmPluginSpec>): CompiledWasmPlugin {
   const s = p.spec;
+  return compileModule(p, s, s.phase ?? "UNSPECIFIED_PHASE", s.priority, s.match);
+}
+
+/** A Wasm TrafficExtension: its `wasm` block is a WasmPlugin's module fields; its phase `UNSPECIFIED` is the same. */
+function compileExtension(x: Resource<TrafficExtensionSpec>): CompiledWasmPlugin {
+  const s = x.spec;
+  const phase = s.phase === undefined || s.phase === "UNSPECIFIED" ? "UNSPECIFIED_PHASE" : s.phase;
+  return compileModule(x, s.wasm!, phase, s.priority, s.match);
+}
+
+/** The module fields WasmPlugin and a TrafficExtension's `wasm` block share. */
+type ModuleFields = Pick<
+  WasmPluginSpec,
+  | "url"
+  | "sha256"
+  | "imagePullPolicy"
+  | "imagePullSecret"
+  | "pluginName"
+  | "pluginConfig"
+  | "vmConfig"
+  | "failStrategy"
+  | "type"
+>;
+
+function compileModule(
+  r: Resource<unknown>,
+  s: ModuleFields,
+  phase: WasmPluginPhase,
+  priority: number | null | undefined,
+  match: WasmPluginSpec["match"],
+): CompiledWasmPlugin {
   return {
-    key: `${p.meta.namespace}/${p.meta.name}`,
-    name: `${p.meta.namespace}.${p.meta.name}`,
+    key: `${r.meta.namespace}/${r.meta.name}`,
+    name: `${r.meta.namespace}.${r.meta.name}`,
+    namespace: r.meta.namespace,
     url: s.url,
     sha256: s.sha256 || undefined,
+    imagePullPolicy: s.imagePullPolicy === "UNSPECIFIED_POLICY" ? undefined : s.imagePullPolicy,
+    imagePullSecret: s.imagePullSecret || undefined,
+    resourceVersion: JSON.stringify([r.meta.labels, r.meta.annotations, r.spec]),
     rootId: s.pluginName ?? "",
     pluginConfig: s.pluginConfig as Record<string, unknown> | undefined,
     env: (s.vmConfig?.env ?? []).map((e) => ({
@@ -105,14 +174,14 @@ function compilePlugin(p: Resource<WasmPluginSpec>): CompiledWasmPlugin {
       fromHost: e.valueFrom === "HOST",
     })),
     failStrategy: s.failStrategy === "FAIL_OPEN" ? "FAIL_OPEN" : "FAIL_CLOSE",
-    phase: s.phase ?? "UNSPECIFIED_PHASE",
-    priority: s.priority ?? undefined,
+    phase,
+    priority: priority ?? undefined,
     type: s.type === "NETWORK" ? "NETWORK" : "HTTP",
-    match: s.match,
+    match,
   };
 }
 
-function targetRefs(spec: WasmPluginSpec): readonly TargetReference[] {
+function targetRefs(spec: Pick<WasmPluginSpec, "targetRef" | "targetRefs">): readonly TargetReference[] {
   if (spec.targetRefs && spec.targetRefs.length > 0) return spec.targetRefs;
   return spec.targetRef ? [spec.targetRef] : [];
 }
@@ -122,15 +191,19 @@ function targetRefs(spec: WasmPluginSpec): readonly TargetReference[] {
  * gateway-name label; a targetRef to anything else, an Istio Gateway included, does not apply), otherwise the
  * `selector`'s matchLabels must be a subset of the gateway's labels (none: the whole namespace).
  */
-function attaches(p: Resource<WasmPluginSpec>, identity: GatewayIdentity): boolean {
-  const refs = targetRefs(p.spec);
+function attaches(
+  namespace: string,
+  spec: Pick<WasmPluginSpec, "selector" | "targetRef" | "targetRefs">,
+  identity: GatewayIdentity,
+): boolean {
+  const refs = targetRefs(spec);
   if (refs.length === 0) {
-    return Object.entries(p.spec.selector?.matchLabels ?? {}).every(([k, v]) => identity.labels[k] === v);
+    return Object.entries(spec.selector?.matchLabels ?? {}).every(([k, v]) => identity.labels[k] === v);
   }
   const gatewayName = identity.labels[GATEWAY_NAME_LABEL];
   if (gatewayName === undefined) return false;
   return refs.some((ref) =>
-    p.meta.namespace === identity.namespace && [undefined, "", identity.namespace].includes(ref.namespace) &&
+    namespace === identity.namespace && [undefined, "", identity.namespace].includes(ref.namespace) &&
     (ref.group ?? "") === "gateway.networking.k8s.io" && ref.kind === "Gateway" && ref.name === gatewayName
   );
 }

@@ -19,6 +19,7 @@ import {
 } from "../../wasm/mod.ts";
 import type { ChainSlot } from "./plugin_manager.ts";
 import type { PluginInstance } from "./plugin_instance.ts";
+import { localReplyFlag } from "./reply_flags.ts";
 
 /** How long a request waits for a plugin that is still loading before its failStrategy applies. */
 export const LOAD_WAIT_MS = 10_000;
@@ -48,6 +49,8 @@ interface Active {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Request bodies of known length up to this size pass the filters whole (the router's retry buffer limit). */
+const WHOLE_BODY_MAX = 64 * 1024;
 const ENCODER = new TextEncoder();
 
 /** Runs `fr` through `chain` around `next`. */
@@ -93,11 +96,23 @@ export async function runFilterChain(
     const fullPath = pseudo[":path"] ?? fr.fullPath;
     const headers = map.toHeaders();
     headers.set("host", authority);
-    let bodyReply: LocalReply | undefined;
-    let body: ReadableStream<Uint8Array> | null = null;
+    let bodyReply: LocalReply | "reset" | undefined;
+    let body: ReadableStream<Uint8Array> | Uint8Array<ArrayBuffer> | null = null;
     if (fr.req.body !== null) {
-      headers.delete("content-length");
       body = filterBody(fr.req.body, active, "request", (reply) => bodyReply = reply);
+      // A small body of known length goes upstream whole, with the length the filters left it at, so the
+      // router can still send it in one write and replay it on a retry; others stream, chunked.
+      const declared = Number(headers.get("content-length") ?? NaN);
+      if (declared <= WHOLE_BODY_MAX) {
+        const whole = await collect(body);
+        if (bodyReply) return finishLocal(stoppedBody(bodyReply, si), info, complete);
+        if (whole === undefined) {
+          si.addFlag("DC");
+          return finishLocal(textReply(499, "client disconnected", new HeaderList()), info, complete);
+        }
+        headers.set("content-length", String(whole.length));
+        body = whole;
+      } else headers.delete("content-length");
     }
     const req = new Request(`${fr.scheme}://${authority}${fullPath}`, {
       method: pseudo[":method"] ?? fr.req.method,
@@ -109,7 +124,7 @@ export async function runFilterChain(
     if (bodyReply) {
       await res.body?.cancel().catch(() => {});
       si.flags = "";
-      return finishLocal(filterReply(bodyReply, si), info, complete);
+      return finishLocal(stoppedBody(bodyReply, si), info, complete);
     }
     return await filterResponse(res, active, info, si, complete);
   } catch (e) {
@@ -172,6 +187,8 @@ function rbacDenied(si: StreamInfo): Response {
 /** A filter's local reply as the client's response. */
 function filterReply(reply: LocalReply, si: StreamInfo): Response {
   si.details = reply.details;
+  const flag = localReplyFlag(reply.details);
+  if (flag !== undefined) si.addFlag(flag);
   const headers = reply.headers.clone();
   const res = new Response(reply.body.length > 0 ? reply.body as Uint8Array<ArrayBuffer> : null, {
     status: reply.status,
@@ -180,6 +197,11 @@ function filterReply(reply: LocalReply, si: StreamInfo): Response {
   headers.forEach((v, n) => res.headers.append(n, v));
   res.headers.set("server", "istio-envoy");
   return noteBodyBytes(res, reply.body.length);
+}
+
+/** What the client gets when a filter stopped the request body: its local reply, or a reset. */
+function stoppedBody(reply: LocalReply | "reset", si: StreamInfo): Response {
+  return reply === "reset" ? Response.error() : filterReply(reply, si);
 }
 
 function textReply(status: number, body: string, headers: HeaderList): Response {
@@ -226,16 +248,25 @@ async function filterResponse(
   return out;
 }
 
+/** All of a filtered body in one buffer; undefined when it failed (a filter stopped it, or the client left). */
+async function collect(body: ReadableStream<Uint8Array>): Promise<Uint8Array<ArrayBuffer> | undefined> {
+  try {
+    return await new Response(body).bytes();
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A body passed chunk by chunk through the streams (request: in order; response: reverse order). A plugin
- * that buffers holds the data back from the ones after it until it lets it go; a reply during the request
- * body is handed to `onReply` (the upstream body then fails), anything else ends the body with an error.
+ * that buffers holds the data back from the ones after it until it lets it go; a reply or reset by a filter is
+ * handed to `onReply` and ends the body with an error (so the upstream body fails too).
  */
 function filterBody(
   source: ReadableStream<Uint8Array>,
   active: readonly Active[],
   direction: "request" | "response",
-  onReply?: (reply: LocalReply) => void,
+  onReply?: (reply: LocalReply | "reset") => void,
   onEnd?: () => void,
 ): ReadableStream<Uint8Array> {
   const reader = source.getReader();
@@ -264,17 +295,21 @@ function filterBody(
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
-        const { value, done } = await reader.read();
-        const out = await pass(done ? EMPTY : value, done);
-        if (out instanceof Uint8Array) {
+        // A pull that enqueues nothing is not called again: read on while the filters hold the data back.
+        for (;;) {
+          const { value, done } = await reader.read();
+          const out = await pass(done ? EMPTY : value, done);
+          if (!(out instanceof Uint8Array)) {
+            onReply?.(out);
+            break;
+          }
           if (out.length > 0) controller.enqueue(out);
           if (done) {
             controller.close();
             end();
           }
-          return;
+          if (out.length > 0 || done) return;
         }
-        if (out !== "reset") onReply?.(out);
         await reader.cancel().catch(() => {});
         controller.error(new Error(`${direction} body stopped by a Wasm filter`));
         end();

@@ -1,39 +1,75 @@
 /**
- * Getting a WasmPlugin's module bytes from its `url`: `file://` read from disk, `http(s)://` downloaded and
- * checked against `sha256` when given, and kept in a cache folder by digest (`<sha256>.wasm`) so that a module
- * with a known digest is not downloaded again. `oci://` images are not pulled yet.
+ * Getting a WasmPlugin's module bytes from its `url`: `file://` read from disk; `http(s)://` downloaded, checked
+ * against `sha256` when given and kept in the module cache by digest, so that a module with a known digest is
+ * not downloaded again; `oci://` (or no scheme) pulled from a registry (`oci/`).
  * @module
  */
-/** Why a module could not be had (the plugin's `lastError`). */
-export class ModuleFetchError extends Error {
-  /** An error with `message`. */
-  constructor(message: string) {
-    super(message);
-    this.name = "ModuleFetchError";
-  }
-}
+import type { CompiledWasmPlugin } from "../compile/wasm_plugins.ts";
+import { readCachedModule, sha256Hex, storeModule } from "./module_cache.ts";
+import { ModuleFetchError } from "./module_error.ts";
+import { OciModuleSource } from "./oci/oci_source.ts";
+import { effectivePullPolicy, moduleUrlScheme } from "./oci/pull_policy.ts";
+
+export { ModuleFetchError } from "./module_error.ts";
+export { sha256Hex } from "./module_cache.ts";
 
 /** How long a download may take (Istio's default fetch timeout). */
 const DOWNLOAD_TIMEOUT_MS = 30_000;
 
-/** The hex SHA-256 of `bytes`. */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+/** Where fetch progress (info) and failures (error) are reported; the gateway's `wasm` logger fits. */
+export interface FetchLog {
+  info(message: string): void;
+  error(message: string): void;
 }
 
-/** The module at `url`, checked against `sha256`; downloads are cached in `cacheDir`. */
-export async function fetchModule(
-  url: string,
-  sha256: string | undefined,
-  cacheDir: string,
-): Promise<Uint8Array> {
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase() ?? "oci";
-  if (scheme === "file") return await checked(await readFile(url), sha256, url);
-  if (scheme === "http" || scheme === "https") return await download(url, sha256, cacheDir);
-  throw new ModuleFetchError(
-    `${scheme}:// modules are not supported yet (OCI image pulls are not implemented): ${url}`,
-  );
+/** Options of a ModuleSource. */
+export interface ModuleSourceOptions {
+  /** Where downloaded and pulled modules are cached. */
+  readonly cacheDir: string;
+  /** The folder of image pull secrets (`--wasm-credentials`). */
+  readonly credentialsDir?: string;
+  /** Registries reached over plain http (`--wasm-insecure-registry`). */
+  readonly insecureRegistries?: readonly string[];
+  /** Progress lines (pulls from registries). */
+  readonly log?: FetchLog;
+}
+
+/** Fetches modules for plugin instances; shared by all of them (the OCI tag memory lives here). */
+export class ModuleSource {
+  readonly #cacheDir: string;
+  readonly #oci: OciModuleSource;
+
+  constructor(options: ModuleSourceOptions) {
+    this.#cacheDir = options.cacheDir;
+    const log = options.log;
+    this.#oci = new OciModuleSource({ ...options, log: log && ((line) => log.info(line)) });
+  }
+
+  /** The module of `plugin`; throws ModuleFetchError when it cannot be had, whatever the cause (as Istio). */
+  async fetch(plugin: CompiledWasmPlugin): Promise<Uint8Array> {
+    try {
+      return await this.#fetch(plugin);
+    } catch (e) {
+      throw e instanceof ModuleFetchError ? e : new ModuleFetchError((e as Error).message);
+    }
+  }
+
+  async #fetch(plugin: CompiledWasmPlugin): Promise<Uint8Array> {
+    const { url, sha256 } = plugin;
+    const scheme = moduleUrlScheme(url);
+    if (scheme === "file") return await checked(await readFile(url), sha256, url);
+    if (scheme === "http" || scheme === "https") return await download(url, sha256, this.#cacheDir);
+    if (scheme === "oci") {
+      return await this.#oci.fetch({
+        url,
+        sha256,
+        pullPolicy: effectivePullPolicy(url, plugin.imagePullPolicy),
+        namespace: plugin.namespace,
+        imagePullSecret: plugin.imagePullSecret,
+      });
+    }
+    throw new ModuleFetchError(`unsupported Wasm module downloading URL scheme: ${scheme}`);
+  }
 }
 
 async function readFile(url: string): Promise<Uint8Array> {
@@ -56,8 +92,8 @@ async function checked(bytes: Uint8Array, sha256: string | undefined, url: strin
 
 async function download(url: string, sha256: string | undefined, cacheDir: string): Promise<Uint8Array> {
   if (sha256 !== undefined) {
-    const cached = await Deno.readFile(`${cacheDir}/${sha256.toLowerCase()}.wasm`).catch(() => undefined);
-    if (cached && (await sha256Hex(cached)) === sha256.toLowerCase()) return cached;
+    const cached = await readCachedModule(cacheDir, sha256);
+    if (cached) return cached;
   }
   let bytes: Uint8Array;
   try {
@@ -72,18 +108,6 @@ async function download(url: string, sha256: string | undefined, cacheDir: strin
     throw new ModuleFetchError(`download of ${url} failed: ${(e as Error).message}`);
   }
   await checked(bytes, sha256, url);
-  await store(cacheDir, await sha256Hex(bytes), bytes);
+  await storeModule(cacheDir, await sha256Hex(bytes), bytes);
   return bytes;
-}
-
-/** Writes the module to the cache through a temporary file and a rename; a failing cache is not fatal. */
-async function store(cacheDir: string, digest: string, bytes: Uint8Array): Promise<void> {
-  try {
-    await Deno.mkdir(cacheDir, { recursive: true });
-    const tmp = `${cacheDir}/${digest}.wasm.tmp-${crypto.randomUUID()}`;
-    await Deno.writeFile(tmp, bytes);
-    await Deno.rename(tmp, `${cacheDir}/${digest}.wasm`);
-  } catch {
-    // The module is in memory; only the next start pays the download again.
-  }
 }

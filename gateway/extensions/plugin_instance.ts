@@ -6,20 +6,24 @@
 import type { CompiledWasmPlugin } from "../compile/wasm_plugins.ts";
 import {
   type HttpCallout,
-  loadPlugin,
+  loadFilterPlugin,
   type MetricStore,
   type Plugin,
   type SharedData,
 } from "../../wasm/mod.ts";
 import type { SharedQueues, StreamInfo, WasmLogger } from "../../wasm/mod.ts";
-import { fetchModule, ModuleFetchError } from "./module_source.ts";
+import { type FetchLog, ModuleFetchError, type ModuleSource } from "./module_source.ts";
+import { effectivePullPolicy } from "./oci/pull_policy.ts";
 
 /** Where an instance stands: `unsupported` is a NETWORK plugin, which the gateway does not run. */
 export type InstanceState = "loading" | "ready" | "failed" | "unsupported";
 
 /** What loading needs from the gateway. */
 export interface InstanceContext {
-  readonly cacheDir: string;
+  /** Where modules come from (file, http(s), OCI registries, the cache). */
+  readonly modules: ModuleSource;
+  /** The gateway's log, for fetch failures. */
+  readonly log: FetchLog;
   readonly callout: HttpCallout;
   readonly metrics: MetricStore;
   readonly sharedData: SharedData;
@@ -29,12 +33,18 @@ export interface InstanceContext {
   hostEnv(name: string): string | undefined;
 }
 
-/** The identity of a plugin version: what, if changed, needs a new VM. */
+/**
+ * The identity of a plugin version: what, if changed, needs a new VM. Under `imagePullPolicy: Always` any change
+ * of the resource counts, so that the image is pulled again.
+ */
 export function fingerprint(spec: CompiledWasmPlugin): string {
+  const pullPolicy = effectivePullPolicy(spec.url, spec.imagePullPolicy);
   return JSON.stringify([
     spec.key,
     spec.url,
     spec.sha256,
+    spec.imagePullSecret,
+    pullPolicy === "Always" ? spec.resourceVersion : pullPolicy,
     spec.rootId,
     spec.pluginConfig,
     spec.env,
@@ -109,10 +119,16 @@ export class PluginInstance {
     const spec = this.spec;
     let bytes: Uint8Array;
     try {
-      bytes = await fetchModule(spec.url, spec.sha256, ctx.cacheDir);
+      bytes = await ctx.modules.fetch(spec);
     } catch (e) {
       this.fetchFailed = e instanceof ModuleFetchError;
       this.#fail(e);
+      // Istio's agent logs the same line and puts an RBAC filter in the plugin's place.
+      const rbac = spec.failStrategy === "FAIL_OPEN" ? "allow" : "deny";
+      ctx.log.error(
+        `error in converting the wasm config to local: cannot fetch Wasm module ${spec.url} ` +
+          `(${spec.key}): ${(e as Error).message}. applying ${rbac} RBAC filter`,
+      );
       return;
     }
     const env: Record<string, string> = {};
@@ -121,7 +137,7 @@ export class PluginInstance {
       if (value !== undefined) env[v.name] = value;
     }
     try {
-      const plugin = await loadPlugin(bytes, {
+      const plugin = await loadFilterPlugin(bytes, {
         name: spec.name,
         rootId: spec.rootId,
         pluginConfig: spec.pluginConfig,

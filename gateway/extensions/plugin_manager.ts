@@ -16,6 +16,7 @@ import {
   SharedQueues,
   type WasmLogger,
 } from "../../wasm/mod.ts";
+import { type FetchLog, ModuleSource } from "./module_source.ts";
 import { fingerprint, type InstanceState, PluginInstance } from "./plugin_instance.ts";
 
 /** A plugin's place in a port's chain: its current instance and, until that one is ready, the one it replaces. */
@@ -45,6 +46,12 @@ export interface WasmPluginStatus {
 export interface WasmPluginManagerOptions {
   /** Where downloaded modules are cached. @default ".cache/wasm" */
   readonly cacheDir?: string;
+  /** The folder of image pull secrets, `<dir>/<namespace>/<secret name>` (`--wasm-credentials`). */
+  readonly credentialsDir?: string;
+  /** Registries pulled from over plain http (`--wasm-insecure-registry`; `*` for all). */
+  readonly insecureRegistries?: readonly string[];
+  /** The gateway's log of module fetches and their failures. @default console.error */
+  readonly log?: FetchLog;
   readonly callout: HttpCallout;
   readonly logger?: WasmLogger;
   /** The gateway's environment, for `valueFrom: HOST`. @default Deno.env.get */
@@ -69,8 +76,16 @@ export class WasmPluginManager {
   #unsupported: PluginInstance[] = [];
 
   constructor(options: WasmPluginManagerOptions) {
+    const log = options.log ??
+      { info: (m: string) => console.error(m), error: (m: string) => console.error(m) };
     this.#ctx = {
-      cacheDir: options.cacheDir ?? ".cache/wasm",
+      modules: new ModuleSource({
+        cacheDir: options.cacheDir ?? ".cache/wasm",
+        credentialsDir: options.credentialsDir,
+        insecureRegistries: options.insecureRegistries,
+        log,
+      }),
+      log,
       callout: options.callout,
       metrics: this.metrics,
       sharedData: new SharedData(),

@@ -56,3 +56,57 @@ Deno.test("WasmPlugin selection: gateway namespace before root namespace, creati
   ]);
   assert.ok(chain(yaml, 443, identity).includes("edge.port-443"));
 });
+
+Deno.test("TrafficExtension: Wasm extensions join the chain by phase and priority; Lua ones are reported", () => {
+  const yaml = plugin("plugin-authz", "istio-system", "  phase: AUTHZ\n  priority: 5") +
+    `apiVersion: extensions.istio.io/v1alpha1
+kind: TrafficExtension
+metadata: {name: basic-auth, namespace: istio-system}
+spec:
+  selector: {matchLabels: {istio: ingressgateway}}
+  phase: AUTHZ
+  priority: 10
+  wasm:
+    url: file:///filters/basic_auth.wasm
+    pluginName: basic
+    pluginConfig: {realm: test}
+    failStrategy: FAIL_OPEN
+---
+apiVersion: extensions.istio.io/v1alpha1
+kind: TrafficExtension
+metadata: {name: late, namespace: istio-system}
+spec:
+  wasm: {url: file:///filters/late.wasm}
+---
+apiVersion: extensions.istio.io/v1alpha1
+kind: TrafficExtension
+metadata: {name: other-workload, namespace: istio-system}
+spec:
+  selector: {matchLabels: {app: productpage}}
+  wasm: {url: file:///filters/other.wasm}
+---
+apiVersion: extensions.istio.io/v1alpha1
+kind: TrafficExtension
+metadata: {name: lua, namespace: istio-system}
+spec:
+  lua: {inlineCode: "function envoy_on_request(h) end"}
+`;
+  const loaded = loadYaml(yaml);
+  assert.deepEqual(errorsOf(loaded), []);
+  const warnings: Parameters<typeof selectWasmPlugins>[3] = [];
+  const selected = selectWasmPlugins(loaded.config, DEFAULT_IDENTITY, "istio-system", warnings);
+  assert.deepEqual(wasmChainForPort(selected, 80).map((p) => p.name), [
+    "istio-system.basic-auth",
+    "istio-system.plugin-authz",
+    "istio-system.late",
+  ]);
+  const ext = selected.find((p) => p.name === "istio-system.basic-auth")!;
+  assert.equal(ext.url, "file:///filters/basic_auth.wasm");
+  assert.equal(ext.rootId, "basic");
+  assert.deepEqual(ext.pluginConfig, { realm: "test" });
+  assert.equal(ext.failStrategy, "FAIL_OPEN");
+  assert.equal(selected.find((p) => p.name === "istio-system.late")!.phase, "UNSPECIFIED_PHASE");
+  assert.equal(warnings.length, 1);
+  assert.equal(warnings[0].path, "spec.lua");
+  assert.match(warnings[0].message, /Lua extensions are not supported/);
+});

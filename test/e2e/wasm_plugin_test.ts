@@ -76,6 +76,62 @@ Deno.test("wasm plugin: a header filter edits the request the upstream sees and 
   });
 });
 
+Deno.test("wasm plugin: a Wasm TrafficExtension runs like a WasmPlugin; a Lua one is reported and skipped", async () => {
+  const extension = `apiVersion: extensions.istio.io/v1alpha1
+kind: TrafficExtension
+metadata: {name: headers, namespace: istio-system}
+spec:
+  selector: {matchLabels: {istio: ingressgateway}}
+  phase: AUTHN
+  wasm:
+    url: ${await filterUrl("headers")}
+---
+apiVersion: extensions.istio.io/v1alpha1
+kind: TrafficExtension
+metadata: {name: lua, namespace: istio-system}
+spec:
+  lua: {inlineCode: "function envoy_on_request(h) end"}
+---
+`;
+  await withGateway(extension, async (url, gw, up) => {
+    const res = await fetchText(`${url}/x`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("x-wasm-response"), "yes");
+    assert.equal(up.requests.at(-1)!.headers.get("x-wasm-added"), "yes");
+    assert.deepEqual((await pluginStates(gw)).map((p) => p.plugin), ["istio-system/headers"]);
+    const status = await (await fetch(`${gw.adminUrl}/config_status`)).json();
+    assert.ok(
+      status.warnings.some((w: string) => w.includes("TrafficExtension istio-system/lua")),
+      status.warnings,
+    );
+  });
+});
+
+Deno.test("wasm plugin: a body filter rewrites bodies (a small one keeps a content-length, a large one streams) and can reject one", async () => {
+  const seen: { body: string; length: string | null; chunked: string | null }[] = [];
+  const upstream = startUpstream("app", async (req) => {
+    seen.push({
+      body: await req.text(),
+      length: req.headers.get("content-length"),
+      chunked: req.headers.get("transfer-encoding"),
+    });
+    return new Response("from upstream");
+  });
+  await withGateway(wasmPlugin("body", await filterUrl("body")), async (url) => {
+    const ok = await fetchText(`${url}/echo`, { method: "POST", body: "hello world, hello" });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body, "from upstream<!-- inspected by wasm -->");
+    assert.deepEqual(seen, [{ body: "HELLO world, HELLO", length: "18", chunked: null }]);
+    const rejected = await fetchText(`${url}/echo`, { method: "POST", body: "this is forbidden" });
+    assert.equal(rejected.status, 400);
+    assert.equal(rejected.body, "forbidden content\n");
+    assert.equal(seen.length, 1, "the upstream never saw the rejected body");
+    const big = await fetchText(`${url}/echo`, { method: "POST", body: "hello ".repeat(20_000) });
+    assert.equal(big.status, 200);
+    assert.deepEqual(seen[1], { body: "HELLO ".repeat(20_000), length: null, chunked: "chunked" });
+  }, upstream);
+});
+
 Deno.test("wasm plugin: a filter's local reply answers the client with server istio-envoy", async () => {
   await withGateway(wasmPlugin("deny", await filterUrl("local_reply")), async (url, _gw, up) => {
     const denied = await fetchText(`${url}/deny`);
@@ -276,4 +332,50 @@ Deno.test("wasm plugin: a selector that does not match the gateway's labels does
     assert.equal(up.requests.at(-1)!.headers.get("x-wasm-added"), null);
     assert.deepEqual(await pluginStates(gw), []);
   });
+});
+
+/** A RequestAuthentication for an issuer no token here carries, and a DENY on a header a filter adds. */
+const AUTHN_AND_AUTHZ = `apiVersion: security.istio.io/v1
+kind: RequestAuthentication
+metadata: {name: jwt, namespace: istio-system}
+spec:
+  jwtRules:
+  - issuer: https://issuer.example
+    jwksUri: http://127.0.0.1:9/jwks.json
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: deny-filtered, namespace: istio-system}
+spec:
+  action: DENY
+  rules:
+  - when: [{key: "request.headers[x-wasm-added]", values: ["yes"]}]
+---
+`;
+
+/** A well-formed token from an issuer the gateway does not know: jwt_authn answers 401. */
+function foreignToken(): string {
+  const part = (v: unknown) =>
+    btoa(JSON.stringify(v)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+  return `${part({ alg: "RS256", typ: "JWT" })}.${part({ iss: "https://other.example", sub: "x" })}.c2ln`;
+}
+
+Deno.test("wasm plugin: phases place plugins around jwt_authn and RBAC as Istio orders them", async () => {
+  const bearer = { headers: { authorization: `Bearer ${foreignToken()}` } };
+  const replyUrl = await filterUrl("local_reply");
+  const headersUrl = await filterUrl("headers");
+  const statusWith = async (plugins: string, path: string, init?: RequestInit) => {
+    let status = 0;
+    await withGateway(plugins + AUTHN_AND_AUTHZ, async (url) => {
+      status = (await fetchText(`${url}${path}`, init)).status;
+    });
+    return status;
+  };
+  // AUTHN plugins run before jwt_authn: the plugin's reply wins over the token's 401.
+  assert.equal(await statusWith(wasmPlugin("deny", replyUrl, "  phase: AUTHN\n"), "/deny/x", bearer), 403);
+  assert.equal(await statusWith(wasmPlugin("deny", replyUrl, "  phase: AUTHZ\n"), "/deny/x", bearer), 401);
+  // AUTHZ plugins run before RBAC (which sees their header); STATS and phase-less ones after it.
+  assert.equal(await statusWith(wasmPlugin("headers", headersUrl, "  phase: AUTHZ\n"), "/x"), 403);
+  assert.equal(await statusWith(wasmPlugin("headers", headersUrl, "  phase: STATS\n"), "/x"), 200);
+  assert.equal(await statusWith(wasmPlugin("headers", headersUrl), "/x"), 200);
 });

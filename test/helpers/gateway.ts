@@ -24,6 +24,10 @@ export interface TestGatewayOptions {
   readonly identity?: Partial<GatewayIdentity>;
   /** Cache folder of downloaded Wasm modules. @default a new temp folder */
   readonly wasmCacheDir?: string;
+  /** Folder of WasmPlugin image pull secrets. */
+  readonly wasmCredentialsDir?: string;
+  /** Registries pulled from over plain http. */
+  readonly wasmInsecureRegistries?: readonly string[];
 }
 
 /** Starts a gateway on `source` (bound to 127.0.0.1, side servers on free ports). */
@@ -41,6 +45,8 @@ export async function startTestGateway(
     watch: options.watch,
     watchDebounceMs: 100,
     wasmCacheDir: options.wasmCacheDir ?? await Deno.makeTempDir(),
+    wasmCredentialsDir: options.wasmCredentialsDir,
+    wasmInsecureRegistries: options.wasmInsecureRegistries,
     log: (line) => logs.push(line),
   });
   return { ...gw, logs, adminUrl: `http://127.0.0.1:${gw.admin!.port}` };

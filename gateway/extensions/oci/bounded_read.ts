@@ -1,0 +1,46 @@
+/**
+ * Reading a response or stream whole, up to a byte limit: registries and layers are untrusted, so neither a
+ * large blob nor a gzip bomb may exhaust the gateway's memory.
+ * @module
+ */
+import { ModuleFetchError } from "../module_error.ts";
+
+/** All bytes of `source` (a Response's body or a stream); throws ModuleFetchError past `max` bytes. */
+export async function readBounded(
+  source: Response | ReadableStream<Uint8Array>,
+  max: number,
+  what: string,
+): Promise<Uint8Array> {
+  const tooBig = () => new ModuleFetchError(`${what} is larger than ${max} bytes`);
+  let stream: ReadableStream<Uint8Array> | null;
+  if (source instanceof Response) {
+    if (Number(source.headers.get("content-length") ?? NaN) > max) {
+      await source.body?.cancel();
+      throw tooBig();
+    }
+    stream = source.body;
+  } else {
+    stream = source;
+  }
+  if (!stream) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > max) {
+      await reader.cancel().catch(() => {});
+      throw tooBig();
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.length;
+  }
+  return out;
+}
