@@ -1,28 +1,74 @@
 /**
- * Builds the test filters from source: AssemblyScript filters in `testdata/as/` (one module per top-level
- * file; `lib/` is shared code) with npm `assemblyscript`, and WAT filters in `testdata/wat/` with npm `wabt`.
- * Outputs are cached under `.cache/filters/` by a hash of their sources and toolchain, so only changed
- * filters are rebuilt. `deno task test` runs this first; tests also call {@linkcode buildTestFilter}, which
- * builds on demand.
+ * Builds the filters from source: the shipped filters (`filters/<name>/filter.ts` on the SDK in `sdk/`) into
+ * `.cache/filters/<name>.wasm`, and the test filters: AssemblyScript filters in `testdata/as/` (one module per
+ * top-level file; `lib/` is shared code) with npm `assemblyscript`, and WAT filters in `testdata/wat/` with
+ * npm `wabt`. Outputs are cached under `.cache/filters/` by a hash of their sources and toolchain, so only
+ * changed filters are rebuilt. `deno task test` runs this first; tests also call {@linkcode buildTestFilter}
+ * and {@linkcode buildShippedFilter}, which build on demand.
  *
  * ```sh
- * deno run -A filters/build.ts          # build every test filter
- * deno run -A filters/build.ts headers  # build one
+ * deno run -A filters/build.ts             # build every filter
+ * deno run -A filters/build.ts headers     # build one (test or shipped filter)
  * ```
  * @module
  */
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath as fromFileUrl } from "node:url";
 import { ASC_FLAGS, ASC_VERSION, compileAssemblyScript } from "./toolchain/assemblyscript.ts";
-import { cached, hashInputs } from "./toolchain/cache.ts";
+import { cached, FILTER_CACHE_DIR, hashInputs } from "./toolchain/cache.ts";
+import { buildSdkFilter, type BuiltFilter, isFilterDir } from "./toolchain/sdk_filter.ts";
+import { buildComponentFilters } from "./toolchain/component_filters.ts";
 import { compileWat, WABT_VERSION } from "./toolchain/wat.ts";
 
 const TESTDATA = fromFileUrl(new URL("./testdata/", import.meta.url));
 const AS_DIR = join(TESTDATA, "as");
 const AS_LIB = join(AS_DIR, "lib");
 const WAT_DIR = join(TESTDATA, "wat");
+const SDK_TESTDATA = join(TESTDATA, "sdk");
 /** Where built filters are kept (gitignored). */
-export const CACHE_DIR: string = fromFileUrl(new URL("../.cache/filters/", import.meta.url));
+export const CACHE_DIR: string = FILTER_CACHE_DIR;
+/** The folder of the shipped filters (`<name>/filter.ts`). */
+export const FILTERS_DIR: string = fromFileUrl(new URL("./", import.meta.url));
+
+/** The names of the shipped Proxy-Wasm filters: folders of `filters/` with a `filter.ts` and an `example.yaml`. */
+export async function listShippedFilters(): Promise<string[]> {
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(FILTERS_DIR)) {
+    const dir = join(FILTERS_DIR, entry.name);
+    if (entry.isDirectory && await isFilterDir(dir) && await isFile(join(dir, "example.yaml"))) {
+      names.push(entry.name);
+    }
+  }
+  return names.sort();
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/** The SDK test filters (`testdata/sdk/<name>/filter.ts`), as folders. */
+export async function listSdkTestFilters(): Promise<string[]> {
+  const dirs: string[] = [];
+  for await (const entry of Deno.readDir(SDK_TESTDATA)) {
+    if (entry.isDirectory && await isFilterDir(join(SDK_TESTDATA, entry.name))) {
+      dirs.push(join(SDK_TESTDATA, entry.name));
+    }
+  }
+  return dirs.sort();
+}
+
+/**
+ * Shipped filter `name`, from the cache or built now, also written to `.cache/filters/<name>.wasm` (the path
+ * its example WasmPlugin names).
+ * @throws {Error} for an unknown name or a source that does not compile.
+ */
+export function buildShippedFilter(name: string): Promise<BuiltFilter> {
+  return buildSdkFilter(join(FILTERS_DIR, name), { out: join(CACHE_DIR, `${name}.wasm`) });
+}
 
 /** A test filter's source. */
 export interface FilterSource {
@@ -85,8 +131,21 @@ export async function buildTestFilter(name: string): Promise<Uint8Array> {
 
 if (import.meta.main) {
   const wanted = new Set(Deno.args);
+  const shipped = (await listShippedFilters()).filter((n) => wanted.size === 0 || wanted.has(n));
   const sources = (await listTestFilters()).filter((s) => wanted.size === 0 || wanted.has(s.name));
+  const sdkTests = (await listSdkTestFilters()).filter((d) => wanted.size === 0 || wanted.has(basename(d)));
   const started = performance.now();
+  for (const dir of sdkTests) {
+    const result = await buildSdkFilter(dir);
+    if (result.built) console.log(`built SDK test filter ${result.name} (${result.bytes.length} B)`);
+  }
+  for (const name of shipped) {
+    const t0 = performance.now();
+    const result = await buildShippedFilter(name);
+    const took = (performance.now() - t0).toFixed(0);
+    if (result.built) console.log(`built ${name} (${result.bytes.length} B) in ${took} ms → ${result.path}`);
+  }
+  const components = await buildComponentFilters(wanted);
   let built = 0;
   for (const source of sources) {
     const t0 = performance.now();
@@ -101,6 +160,10 @@ if (import.meta.main) {
     }
   }
   console.log(
-    `test filters: ${sources.length} ready, ${built} built, ${(performance.now() - started).toFixed(0)} ms`,
+    `filters: ${shipped.length} shipped and ${
+      sources.length + sdkTests.length
+    } test filters and ${components} components ready, ${built} test filters built, ${
+      (performance.now() - started).toFixed(0)
+    } ms`,
   );
 }

@@ -33,6 +33,7 @@ export type {
   UpstreamInfo,
 } from "./properties/stream_info.ts";
 export type { CalloutRequest, CalloutResponse, HttpCallout } from "./runtime/callout.ts";
+export { type HostClock, realClock } from "./runtime/clock.ts";
 export { formatLogEntry, lineLogger, type WasmLogEntry, type WasmLogger } from "./runtime/logger.ts";
 export type { FailStrategy, PluginOptions, RestartPolicy, SandboxLimits } from "./runtime/options.ts";
 export {
@@ -44,6 +45,7 @@ export {
 } from "./runtime/plugin.ts";
 export * from "./runtime/results.ts";
 export { FAIL_CLOSE_REPLY, type HttpFilterStream } from "./runtime/stream.ts";
+export { loadFilterPlugin } from "./filter_plugin.ts";
 export { type Metric, MetricStore, processMetrics } from "./state/metrics.ts";
 export { prometheusName, renderPrometheus } from "./state/prometheus.ts";
 export { processSharedData, SharedData } from "./state/shared_data.ts";

@@ -5,6 +5,10 @@
  * @module
  */
 import { join } from "node:path";
+import { fileURLToPath as fromFileUrl } from "node:url";
+
+/** Where built filters are kept (gitignored). */
+export const FILTER_CACHE_DIR: string = fromFileUrl(new URL("../../.cache/filters/", import.meta.url));
 
 /** SHA-256 (hex, first 16 characters) of the strings and files given. */
 export async function hashInputs(parts: readonly string[], files: readonly string[]): Promise<string> {
@@ -38,8 +42,13 @@ export async function cached(
   }
   const bytes = await build();
   await Deno.mkdir(dir, { recursive: true });
+  await writeAtomically(path, bytes);
+  return { bytes, built: true };
+}
+
+/** Writes `bytes` to `path` through a temporary file and a rename (readers never see half a file). */
+export async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
   const tmp = `${path}.${crypto.randomUUID()}.tmp`;
   await Deno.writeFile(tmp, bytes);
   await Deno.rename(tmp, path);
-  return { bytes, built: true };
 }

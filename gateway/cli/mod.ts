@@ -4,10 +4,12 @@
  */
 import { parseArgs } from "node:util";
 import { validateCommand } from "./validate.ts";
+import { FILTER_USAGE } from "./filter_usage.ts";
 
 const USAGE = `usage:
   portcullis serve [--config PATH]... [--mesh FILE] [options]   run the gateway (no --config: the built-in demo)
-  portcullis validate [--verbose] PATH...                        check Istio YAML, print file:line:col: errors`;
+  portcullis validate [--verbose] PATH...                        check Istio YAML, print file:line:col: errors
+${FILTER_USAGE}`;
 
 /** Runs the command line; returns the process exit status. */
 export async function runCli(args: readonly string[]): Promise<number> {
@@ -20,6 +22,10 @@ export async function runCli(args: readonly string[]): Promise<number> {
         allowPositionals: true,
       });
       return await validateCommand(positionals, { verbose: values.verbose });
+    }
+    case "filter": {
+      const { filterCommand } = await import("./filter.ts");
+      return await filterCommand(rest);
     }
     case "serve": {
       const { serveCommand } = await import("./serve.ts");

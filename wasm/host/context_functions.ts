@@ -7,13 +7,6 @@ import { Status } from "../abi/status.ts";
 import type { WasmVm } from "../runtime/vm.ts";
 import type { HostFunctions } from "./types.ts";
 
-/** Wall-clock time in nanoseconds since the epoch. */
-export function nowNanoseconds(): bigint {
-  const ms = performance.timeOrigin + performance.now();
-  const whole = Math.floor(ms);
-  return BigInt(whole) * 1_000_000n + BigInt(Math.floor((ms - whole) * 1_000_000));
-}
-
 /** The context and time host functions of `vm`. */
 export function contextFunctions(vm: WasmVm): HostFunctions {
   return {
@@ -27,7 +20,7 @@ export function contextFunctions(vm: WasmVm): HostFunctions {
       return vm.done(vm.effective);
     },
     proxy_get_current_time_nanoseconds(ptr: number): number {
-      return vm.memory.setU64(ptr >>> 0, nowNanoseconds()) ? Status.Ok : Status.InvalidMemoryAccess;
+      return vm.memory.setU64(ptr >>> 0, vm.env.clock.now()) ? Status.Ok : Status.InvalidMemoryAccess;
     },
     proxy_set_tick_period_milliseconds(ms: number): number {
       vm.setTickPeriod(ms >>> 0);

@@ -10,7 +10,6 @@ import { LogLevel } from "../abi/enums.ts";
 import { encodeUtf8 } from "../guest/utf8.ts";
 import type { WasmVm } from "../runtime/vm.ts";
 import { ProcExit } from "../sandbox/trap.ts";
-import { nowNanoseconds } from "./context_functions.ts";
 import type { HostFunctions } from "./types.ts";
 
 /** WASI errno values used here. */
@@ -109,8 +108,8 @@ export function wasiFunctions(vm: WasmVm): HostFunctions {
     },
     clock_time_get(id: number, _precision: bigint, timePtr: number): number {
       let time: bigint;
-      if (id === 0) time = nowNanoseconds();
-      else if (id === 1) time = BigInt(Math.floor(performance.now() * 1_000_000));
+      if (id === 0) time = vm.env.clock.now();
+      else if (id === 1) time = vm.env.clock.monotonic();
       else return Errno.Inval;
       return mem().setU64(timePtr >>> 0, time) ? Errno.Success : Errno.Fault;
     },

@@ -8,6 +8,7 @@ import { type MetricStore, processMetrics } from "../state/metrics.ts";
 import { processSharedData, type SharedData } from "../state/shared_data.ts";
 import { processSharedQueues, type SharedQueues } from "../state/shared_queue.ts";
 import type { HttpCallout } from "./callout.ts";
+import { type HostClock, realClock } from "./clock.ts";
 import { lineLogger, type WasmLogger } from "./logger.ts";
 
 /** What happens to traffic when the plugin's VM cannot serve it (Istio's `failStrategy`). */
@@ -89,6 +90,8 @@ export interface PluginOptions {
   node?: NodeInfo;
   /** Host functions for `proxy_call_foreign_function`, by name (`clear_route_cache` is built in). */
   foreignFunctions?: Readonly<Record<string, (args: Uint8Array) => Uint8Array>>;
+  /** Time, `on_tick` and HTTP-call timeouts. @default {the real clock} */
+  clock?: HostClock;
 }
 
 /** {@linkcode PluginOptions} with every default applied. */
@@ -114,6 +117,7 @@ export interface PluginEnv {
   readonly sharedQueues: SharedQueues;
   readonly node: NodeInfo | undefined;
   readonly foreignFunctions: Readonly<Record<string, (args: Uint8Array) => Uint8Array>>;
+  readonly clock: HostClock;
 }
 
 const encoder = new TextEncoder();
@@ -151,5 +155,6 @@ export function resolveOptions(options: PluginOptions): PluginEnv {
     sharedQueues: options.sharedQueues ?? processSharedQueues,
     node: options.node,
     foreignFunctions: options.foreignFunctions ?? {},
+    clock: options.clock ?? realClock,
   };
 }

@@ -77,7 +77,7 @@ export interface CallResponseView {
 
 interface PendingCall {
   readonly controller: AbortController;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  cancelTimer: (() => void) | undefined;
 }
 
 const ROOT_CONTEXT_ID = 1;
@@ -115,7 +115,7 @@ export class WasmVm implements QueueOwner {
   #nextCallToken = 1;
   readonly #pendingCalls = new Map<number, PendingCall>();
   #tickPeriod = 0;
-  #tickTimer: ReturnType<typeof setTimeout> | undefined;
+  #cancelTick: (() => void) | undefined;
   #doneWaiter: (() => void) | undefined;
 
   /**
@@ -254,22 +254,23 @@ export class WasmVm implements QueueOwner {
   /** `proxy_set_tick_period_milliseconds`: 0 stops the timer. */
   setTickPeriod(ms: number): void {
     this.#tickPeriod = ms;
-    if (this.#tickTimer !== undefined) {
-      clearTimeout(this.#tickTimer);
-      this.#tickTimer = undefined;
-    }
+    this.#cancelTick?.();
+    this.#cancelTick = undefined;
     this.#scheduleTick();
   }
 
   #scheduleTick(): void {
-    if (this.#tickPeriod <= 0 || !this.alive || this.#tickTimer !== undefined) return;
-    this.#tickTimer = setTimeout(() => {
-      this.#tickTimer = undefined;
-      const fn = this.callbacks.proxy_on_tick;
-      if (fn) this.call("proxy_on_tick", this.root, fn, this.root.id);
-      this.#scheduleTick();
-    }, this.#tickPeriod);
-    Deno.unrefTimer(this.#tickTimer);
+    if (this.#tickPeriod <= 0 || !this.alive || this.#cancelTick !== undefined) return;
+    this.#cancelTick = this.env.clock.schedule(
+      () => {
+        this.#cancelTick = undefined;
+        const fn = this.callbacks.proxy_on_tick;
+        if (fn) this.call("proxy_on_tick", this.root, fn, this.root.id);
+        this.#scheduleTick();
+      },
+      this.#tickPeriod,
+      true,
+    );
   }
 
   /** `proxy_http_call`: starts the callout; the response goes to the root context. */
@@ -292,10 +293,10 @@ export class WasmVm implements QueueOwner {
     }
     if (!started) return { status: Status.BadArgument, token: 0 };
     const token = this.#nextCallToken++;
-    const pending: PendingCall = { controller, timer: undefined };
+    const pending: PendingCall = { controller, cancelTimer: undefined };
     this.#pendingCalls.set(token, pending);
     if (timeoutMs > 0) {
-      pending.timer = setTimeout(() => {
+      pending.cancelTimer = this.env.clock.schedule(() => {
         controller.abort(new DOMException("The HTTP call timed out", "TimeoutError"));
         this.#deliverCall(token, undefined);
       }, timeoutMs);
@@ -308,7 +309,7 @@ export class WasmVm implements QueueOwner {
     const pending = this.#pendingCalls.get(token);
     if (!pending) return;
     this.#pendingCalls.delete(token);
-    if (pending.timer !== undefined) clearTimeout(pending.timer);
+    pending.cancelTimer?.();
     const fn = this.callbacks.proxy_on_http_call_response;
     if (!fn || !this.alive) return;
     if (!response) {
@@ -382,11 +383,11 @@ export class WasmVm implements QueueOwner {
   }
 
   #teardown(): void {
-    if (this.#tickTimer !== undefined) clearTimeout(this.#tickTimer);
-    this.#tickTimer = undefined;
+    this.#cancelTick?.();
+    this.#cancelTick = undefined;
     this.#tickPeriod = 0;
     for (const pending of this.#pendingCalls.values()) {
-      if (pending.timer !== undefined) clearTimeout(pending.timer);
+      pending.cancelTimer?.();
       pending.controller.abort(new DOMException("The filter's VM went away", "AbortError"));
     }
     this.#pendingCalls.clear();
