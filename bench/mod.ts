@@ -5,8 +5,14 @@
 const SCRIPTS = [
   "config_compile.ts",
   "handler.ts",
+  "authz.ts",
+  "jwt.ts",
   "telemetry.ts",
+  "tracing.ts",
+  "dashboard.ts",
   "wasm_filter.ts",
+  "component_filter.ts",
+  "filters.ts",
   "upstream_client.ts",
   "data_path.ts",
 ];

@@ -66,8 +66,10 @@ async function listYaml(dir: string): Promise<string[]> {
   return out;
 }
 
-/** Reads, parses and validates every file under `paths`. */
-export async function loadConfigPaths(paths: readonly string[]): Promise<LoadResult> {
+/** Reads every YAML file under `paths`; files that cannot be read are reported, not thrown. */
+export async function readConfigPaths(
+  paths: readonly string[],
+): Promise<{ texts: ConfigText[]; diagnostics: Diagnostic[] }> {
   const { files, diagnostics } = await expandConfigPaths(paths);
   const texts: ConfigText[] = [];
   for (const file of files) {
@@ -77,6 +79,12 @@ export async function loadConfigPaths(paths: readonly string[]): Promise<LoadRes
       diagnostics.push(fileDiagnostic(file, `cannot read: ${(e as Error).message}`));
     }
   }
+  return { texts, diagnostics };
+}
+
+/** Reads, parses and validates every file under `paths`. */
+export async function loadConfigPaths(paths: readonly string[]): Promise<LoadResult> {
+  const { texts, diagnostics } = await readConfigPaths(paths);
   const result = loadConfigTexts(texts);
   return { ...result, diagnostics: [...diagnostics, ...result.diagnostics] };
 }

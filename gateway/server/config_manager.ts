@@ -4,11 +4,12 @@
  * @module
  */
 import { type Diagnostic, formatDiagnostic, hasErrors } from "../config/diagnostics.ts";
-import { type ConfigText, loadConfigPaths, loadConfigTexts, type LoadResult } from "../config/load.ts";
+import { type ConfigText, loadConfigTexts, type LoadResult, readConfigPaths } from "../config/load.ts";
 import type { MeshConfig } from "../config/mesh/mod.ts";
 import type { GatewayIdentity } from "../compile/listeners.ts";
 import { compileSnapshot } from "../compile/snapshot.ts";
 import type { Snapshot } from "../compile/types.ts";
+import type { ComponentLog } from "../log/logger.ts";
 
 /** Where config comes from: files and folders on disk, or texts held in memory (the demo). */
 export type ConfigSource =
@@ -32,7 +33,8 @@ export interface ConfigManagerOptions {
   readonly identity: GatewayIdentity;
   /** Called after a new snapshot is swapped in. */
   readonly onSnapshot?: (snapshot: Snapshot) => void | Promise<void>;
-  readonly log?: (line: string) => void;
+  /** The `config` logger: loads (info), warnings, refusals (warning). */
+  readonly log?: ComponentLog;
 }
 
 /** Loads, compiles and holds the gateway's config. */
@@ -43,6 +45,8 @@ export class ConfigManager {
   #reloads = { success: 0, failure: 0 };
   #running: Promise<ReloadStatus> | undefined;
   #again = false;
+  /** The texts the serving snapshot was compiled from, and the status that load ended with. */
+  #applied: { texts: readonly ConfigText[]; status: ReloadStatus } | undefined;
 
   constructor(options: ConfigManagerOptions) {
     this.#options = options;
@@ -90,8 +94,18 @@ export class ConfigManager {
   async #reloadOnce(): Promise<ReloadStatus> {
     const source = this.#options.source;
     let result: LoadResult;
+    let texts: readonly ConfigText[];
     try {
-      result = source.kind === "paths" ? await loadConfigPaths(source.paths) : loadConfigTexts(source.texts);
+      const read = source.kind === "paths"
+        ? await readConfigPaths(source.paths)
+        : { texts: source.texts, diagnostics: [] };
+      texts = read.texts;
+      // Unchanged files (a touch, a watched folder's other files) leave the serving snapshot as it is.
+      if (read.diagnostics.length === 0 && this.#applied && sameTexts(this.#applied.texts, texts)) {
+        return this.#status = this.#applied.status;
+      }
+      result = loadConfigTexts(texts);
+      result = { ...result, diagnostics: [...read.diagnostics, ...result.diagnostics] };
     } catch (e) {
       return this.#refuse([`internal error while loading config: ${(e as Error).stack ?? e}`], []);
     }
@@ -122,10 +136,11 @@ export class ConfigManager {
       errors: [],
       warnings: next.warnings.filter((w) => w.severity === "warning").map(formatDiagnostic),
     };
-    this.#options.log?.(
+    this.#options.log?.info(
       `config v${next.version} loaded: ${next.listeners.length} listener(s), ${next.routeTables.size} route table(s), ${next.clusters.size} cluster(s)`,
     );
-    for (const w of this.#status.warnings) this.#options.log?.(w);
+    for (const w of this.#status.warnings) this.#options.log?.warn(w);
+    this.#applied = { texts, status: this.#status };
     await this.#options.onSnapshot?.(next);
     return this.#status;
   }
@@ -140,8 +155,12 @@ export class ConfigManager {
       warnings: warnings.map(formatDiagnostic),
     };
     const keeping = this.#current ? `keeping config v${this.#current.version}` : "no config to serve yet";
-    this.#options.log?.(`config rejected (${errors.length} error(s)), ${keeping}:`);
-    for (const e of errors) this.#options.log?.(`  ${e}`);
+    this.#options.log?.warn(`config rejected (${errors.length} error(s)), ${keeping}:`);
+    for (const e of errors) this.#options.log?.warn(`  ${e}`);
     return this.#status;
   }
+}
+
+function sameTexts(a: readonly ConfigText[], b: readonly ConfigText[]): boolean {
+  return a.length === b.length && a.every((t, i) => t.file === b[i].file && t.text === b[i].text);
 }
