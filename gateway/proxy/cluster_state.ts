@@ -120,6 +120,16 @@ export class ClusterState {
     });
   }
 
+  /** Requests in flight to the cluster's endpoints now (`upstream_rq_active`). */
+  get requestsActive(): number {
+    return this.#active.total;
+  }
+
+  /** Requests waiting for a connection slot now (`upstream_rq_pending_active`). */
+  get requestsPending(): number {
+    return this.#waiting.length;
+  }
+
   /** Requests in flight to `endpoint` now. */
   activeRequests(endpoint: Endpoint): number {
     return this.#active.get(endpoint);

@@ -24,6 +24,23 @@ export type { HandlerOptions } from "./route_request.ts";
 
 /** Creates the `Deno.serve` handler for one listener. */
 export function createHttpHandler(options: HandlerOptions): Deno.ServeHandler<Deno.NetAddr> {
+  const counters = options.counters;
+  const handler = createRequestHandler(options);
+  if (!counters) return handler;
+  return async (req, info) => {
+    counters.started();
+    let status = 0;
+    try {
+      const res = await handler(req, info);
+      status = res.status;
+      return res;
+    } finally {
+      counters.answered(status);
+    }
+  };
+}
+
+function createRequestHandler(options: HandlerOptions): Deno.ServeHandler<Deno.NetAddr> {
   const send = options.send ?? sendUpstreamAuto;
   const sink = options.requests;
   if (!sink) return (req, info) => handle(req, info, options, send, performance.now(), undefined);

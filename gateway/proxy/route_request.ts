@@ -6,6 +6,7 @@
 import type { RouteEntry, Snapshot } from "../compile/types.ts";
 import type { ChainSlot } from "../extensions/plugin_manager.ts";
 import type { ClusterStates } from "./cluster_state.ts";
+import type { DownstreamCounters } from "./downstream_counters.ts";
 import type { EndpointResolver } from "./endpoints.ts";
 import type { RequestSink, StreamInfo } from "./stream_info.ts";
 import type { SendUpstream } from "./upstream.ts";
@@ -26,6 +27,8 @@ export interface HandlerOptions {
   readonly requests?: RequestSink;
   /** `address:port` the listener is bound to (`%DOWNSTREAM_LOCAL_ADDRESS%`). */
   readonly localAddress?: string;
+  /** The listener's request statistics; none: not counted. */
+  readonly counters?: DownstreamCounters;
   /** The listener terminates TLS, so its requests are `https` (whatever scheme an absolute-form target names). */
   readonly tls?: boolean;
   /** The WasmPlugin chains; none: no plugin runs. */

@@ -8,7 +8,7 @@ import type { Registry } from "prom-client";
 import { configDump } from "../compile/config_dump.ts";
 import type { ConfigManager } from "./config_manager.ts";
 import { clustersJson, clusterStatuses, clustersText } from "./clusters_view.ts";
-import { statsPrometheus, statsText } from "./envoy_stats.ts";
+import { statsPrometheus, type StatsSources, statsText } from "./envoy_stats.ts";
 import type { ListenerManager } from "./listener_manager.ts";
 import type { WasmPluginManager } from "../extensions/plugin_manager.ts";
 import type { LoggerRegistry } from "../log/registry.ts";
@@ -38,6 +38,10 @@ export interface AdminDeps {
  */
 export function isReady(deps: AdminDeps): boolean {
   return deps.config.loaded && deps.listeners.allListening && !deps.wasm?.loading && !deps.draining();
+}
+
+function statsSources(deps: AdminDeps): StatsSources {
+  return { clusters: deps.listeners.clusterStates, downstream: deps.listeners.downstreamCounters };
 }
 
 /** The admin API. */
@@ -85,13 +89,13 @@ export function createAdminApp(deps: AdminDeps): Hono {
     } catch (e) {
       return c.text(`Invalid regex: ${(e as Error).message}\n`, 400);
     }
-    return c.text(statsText(deps.listeners.clusterStates, filter, c.req.query("usedonly") !== undefined));
+    return c.text(statsText(statsSources(deps), filter, c.req.query("usedonly") !== undefined));
   });
   app.get(
     "/stats/prometheus",
     async (c) =>
       c.text(
-        (await deps.metrics.metrics()) + statsPrometheus(deps.listeners.clusterStates) +
+        (await deps.metrics.metrics()) + statsPrometheus(statsSources(deps)) +
           (deps.wasm?.renderMetrics() ?? ""),
       ),
   );

@@ -7,6 +7,7 @@ import type { ListenerConfig, Snapshot } from "../compile/types.ts";
 import { DnsCache } from "../proxy/dns.ts";
 import { ClusterStates } from "../proxy/cluster_state.ts";
 import { EndpointResolver } from "../proxy/endpoints.ts";
+import { DownstreamCounters, gatewayStatPrefix } from "../proxy/downstream_counters.ts";
 import { createHttpHandler, type HandlerOptions } from "../proxy/handler.ts";
 import type { RequestSink } from "../proxy/stream_info.ts";
 import type { ComponentLog } from "../log/logger.ts";
@@ -57,6 +58,8 @@ export class ListenerManager {
   #open = new Map<string, Open>();
   #endpoints = new EndpointResolver(new DnsCache());
   #clusters = new ClusterStates();
+  /** Request statistics by listener stat prefix, kept while listeners close and reopen. */
+  readonly #counters = new Map<string, DownstreamCounters>();
 
   constructor(options: ListenerManagerOptions) {
     this.#options = options;
@@ -75,6 +78,18 @@ export class ListenerManager {
   /** Listener states, by name. */
   states(): ListenerState[] {
     return [...this.#open.values()].map((o) => o.state);
+  }
+
+  /** Each listener's request statistics, by Istio's stat prefix (`outbound_0.0.0.0_<port>`). */
+  get downstreamCounters(): ReadonlyMap<string, DownstreamCounters> {
+    return this.#counters;
+  }
+
+  #countersFor(port: number): DownstreamCounters {
+    const prefix = gatewayStatPrefix(port);
+    let counters = this.#counters.get(prefix);
+    if (!counters) this.#counters.set(prefix, counters = new DownstreamCounters());
+    return counters;
   }
 
   /** True when every listener that can be served is listening. */
@@ -133,6 +148,7 @@ export class ListenerManager {
           clusters: this.#clusters,
           requests: this.#options.requests,
           wasm: this.#options.wasm,
+          counters: this.#countersFor(config.port),
           localAddress: address.includes(":") ? `[${address}]:${boundPort}` : `${address}:${boundPort}`,
         }),
       );

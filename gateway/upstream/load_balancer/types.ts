@@ -53,6 +53,12 @@ export interface LoadBalancer {
 /** Active requests per endpoint (`address:port`), shareable between balancers built for one cluster. */
 export class ActiveRequests {
   readonly #counts = new Map<string, number>();
+  #total = 0;
+
+  /** Active requests on every endpoint together. */
+  get total(): number {
+    return this.#total;
+  }
 
   /** Active requests on `endpoint`. */
   get(endpoint: Endpoint): number {
@@ -63,13 +69,16 @@ export class ActiveRequests {
   increment(endpoint: Endpoint): void {
     const key = endpointKey(endpoint);
     this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
+    this.#total++;
   }
 
   /** One fewer active request on `endpoint` (never below zero). */
   decrement(endpoint: Endpoint): void {
     const key = endpointKey(endpoint);
-    const n = (this.#counts.get(key) ?? 0) - 1;
-    if (n > 0) this.#counts.set(key, n);
+    const before = this.#counts.get(key) ?? 0;
+    if (before === 0) return;
+    this.#total--;
+    if (before > 1) this.#counts.set(key, before - 1);
     else this.#counts.delete(key);
   }
 }
