@@ -44,7 +44,7 @@ function readEdits(config: JsonValue | null, edits: Edits): string | null {
     for (let i = 0; i < set.keys.length; i++) {
       if (set.values[i].kind != JsonKind.String) return "set." + set.keys[i] + " must be a string";
       edits.setNames.push(utf8(set.keys[i].toLowerCase()));
-      edits.setValues.push(utf8(set.values[i].str));
+      edits.setValues.push(utf8(set.values[i].stringValue));
     }
   }
   const add = config.get("add");
@@ -53,7 +53,7 @@ function readEdits(config: JsonValue | null, edits: Edits): string | null {
     for (let i = 0; i < add.keys.length; i++) {
       if (add.values[i].kind != JsonKind.String) return "add." + add.keys[i] + " must be a string";
       edits.addNames.push(utf8(add.keys[i].toLowerCase()));
-      edits.addValues.push(utf8(add.values[i].str));
+      edits.addValues.push(utf8(add.values[i].stringValue));
     }
   }
   const remove = config.getStrings("remove");

@@ -20,6 +20,8 @@ export const JCO_VERSION = "@bytecodealliance/jco-transpile@0.12.0";
 export const COMPONENT_SDK_PACKAGE = "@portcullis/component-sdk";
 /** The component SDK's folder. */
 export const COMPONENT_SDK_DIR: string = fromFileUrl(new URL("../component-sdk/", import.meta.url));
+/** Files of the Proxy-Wasm SDK that the component SDK shares (part of every component's build hash). */
+const SHARED_SDK_FILES = [fromFileUrl(new URL("../sdk/json.ts", import.meta.url))];
 /** The WIT file. */
 export const WIT_FILE: string = fromFileUrl(WIT_FILE_URL);
 /** The entry file of a component filter folder. */
@@ -37,7 +39,12 @@ export const COMPONENT_FLAGS: readonly string[] = [
 
 const EXPORTS_ENTRY = "__portcullis_component_exports.ts";
 const EXPORTS_SOURCE = `export * from "${COMPONENT_SDK_PACKAGE}/exports";\n`;
-const SDK_LOOKUP = `node_modules/${COMPONENT_SDK_PACKAGE}/`;
+/** Where the compiler looks for each package the component SDK uses, and the folder it is read from. */
+const PACKAGE_DIRS: readonly (readonly [string, string])[] = [
+  [`node_modules/${COMPONENT_SDK_PACKAGE}/`, COMPONENT_SDK_DIR],
+  // The JSON reader is shared with the Proxy-Wasm SDK.
+  ["node_modules/@portcullis/filter-sdk/", fromFileUrl(new URL("../sdk/", import.meta.url))],
+];
 
 function readFromDisk(name: string, dir: string): string | null {
   try {
@@ -55,8 +62,10 @@ export async function compileComponentCore(dir: string, entry: string): Promise<
   const { default: asc } = await import("assemblyscript/dist/asc.js");
   const read = (name: string, from: string): string | null => {
     if (name === EXPORTS_ENTRY) return EXPORTS_SOURCE;
-    const at = name.lastIndexOf(SDK_LOOKUP);
-    if (at >= 0) return readFromDisk(name.slice(at + SDK_LOOKUP.length), COMPONENT_SDK_DIR);
+    for (const [lookup, dir] of PACKAGE_DIRS) {
+      const at = name.lastIndexOf(lookup);
+      if (at >= 0) return readFromDisk(name.slice(at + lookup.length), dir);
+    }
     return readFromDisk(name, from);
   };
   let binary: Uint8Array | undefined;
@@ -144,7 +153,7 @@ export async function buildComponent(
   const name = options.name ?? basename(folder);
   const hash = await hashInputs(
     [ASC_VERSION, JCO_VERSION, ...COMPONENT_FLAGS, entry],
-    [...await sourcesIn(folder), ...await sourcesIn(COMPONENT_SDK_DIR), WIT_FILE],
+    [...await sourcesIn(folder), ...await sourcesIn(COMPONENT_SDK_DIR), ...SHARED_SDK_FILES, WIT_FILE],
   );
   const result = await cached(
     FILTER_CACHE_DIR,

@@ -61,7 +61,7 @@ class Actions extends Filter {
     const root = parseJson(config.length == 0 ? "{}" : config);
     if (root === null || root.kind != JsonKind.Object) return "the configuration must be a JSON object";
     const fail = root.get("fail");
-    if (fail !== null && fail.kind == JsonKind.Bool && fail.bool) return "configured to fail";
+    if (fail !== null && fail.kind == JsonKind.Bool && fail.boolValue) return "configured to fail";
     const metric = root.getString("metric", "");
     if (metric.length > 0) this.requests = Metric.define(MetricType.Counter, metric);
     return null;
