@@ -8,9 +8,9 @@
  */
 import { LogLevel } from "../abi/enums.ts";
 import type { StreamInfo } from "../properties/stream_info.ts";
-import { type FailStrategy, type PluginEnv, type PluginOptions, resolveOptions } from "../runtime/options.ts";
-import { type Plugin, PluginLoadError, type PluginState } from "../runtime/plugin.ts";
-import { RestartBudget } from "../runtime/restart_budget.ts";
+import { type PluginEnv, type PluginOptions, resolveOptions } from "../runtime/options.ts";
+import { type Plugin, PluginLoadError } from "../runtime/plugin.ts";
+import { SupervisedPlugin } from "../runtime/supervised_plugin.ts";
 import type { HttpFilterStream } from "../runtime/stream.ts";
 import { compileComponent, type CompiledComponent } from "./compile.ts";
 import type { ComponentMode } from "./instance.ts";
@@ -75,18 +75,11 @@ export async function loadComponentPlugin(
   return plugin;
 }
 
-class ComponentWasmPlugin implements ComponentPlugin {
+class ComponentWasmPlugin extends SupervisedPlugin<ComponentVm> implements ComponentPlugin {
   readonly abi = "component" as const;
   readonly mode: ComponentMode;
   readonly #compiled: CompiledComponent;
-  readonly #env: PluginEnv;
   readonly #glue: GlueLoader | undefined;
-  readonly #budget: RestartBudget;
-  #vm: ComponentVm | undefined;
-  #lastError: string | undefined;
-  #restarts = 0;
-  #disposed = false;
-  #restartTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     compiled: CompiledComponent,
@@ -94,107 +87,29 @@ class ComponentWasmPlugin implements ComponentPlugin {
     mode: ComponentMode,
     glue: GlueLoader | undefined,
   ) {
+    super(env);
     this.#compiled = compiled;
-    this.#env = env;
     this.mode = mode;
     this.#glue = glue;
-    this.#budget = new RestartBudget(env.restartBurst, env.restartIntervalMs);
-  }
-
-  get name(): string {
-    return this.#env.name;
-  }
-
-  get rootId(): string {
-    return this.#env.rootId;
-  }
-
-  get vmId(): string {
-    return this.#env.vmId;
-  }
-
-  get failStrategy(): FailStrategy {
-    return this.#env.failStrategy;
   }
 
   get directRefusal(): string | undefined {
     return this.#compiled.directRefusal;
   }
 
-  get state(): PluginState {
-    if (this.#disposed) return "disposed";
-    return this.#vm?.alive ? "ready" : "failed";
-  }
-
-  get lastError(): string | undefined {
-    return this.#lastError;
-  }
-
-  get restarts(): number {
-    return this.#restarts;
-  }
-
-  /** Starts the first VM; throws what starting throws. */
-  startFirst(): void {
-    this.#vm = this.#newVm();
-  }
-
   createStream(info: StreamInfo = {}): HttpFilterStream {
-    let vm = this.#vm;
-    if (!vm?.alive && !this.#disposed) vm = this.#restart();
-    return new ComponentStream(vm?.alive ? vm : undefined, this.#env, info);
+    return new ComponentStream(this.liveVm(), this.env, info);
   }
 
-  dispose(): Promise<void> {
-    this.#disposed = true;
-    if (this.#restartTimer !== undefined) clearTimeout(this.#restartTimer);
-    this.#restartTimer = undefined;
-    this.#vm = undefined;
+  protected newVm(): ComponentVm {
+    return new ComponentVm(this.#compiled, this.env, this.#glue, (reason) => this.vmFailed(reason));
+  }
+
+  protected disposeVm(): Promise<void> {
     return Promise.resolve();
   }
 
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.dispose();
-  }
-
-  #newVm(): ComponentVm {
-    return new ComponentVm(this.#compiled, this.#env, this.#glue, (reason) => {
-      this.#lastError = reason;
-      this.#scheduleRestart();
-    });
-  }
-
-  #restart(): ComponentVm | undefined {
-    if (this.#disposed || this.#vm?.alive) return this.#vm;
-    if (!this.#budget.take()) {
-      this.#scheduleRestart();
-      return undefined;
-    }
-    try {
-      this.#vm = this.#newVm();
-      this.#restarts++;
-      this.#vm.host.log(LogLevel.Info, `VM restarted (restart ${this.#restarts}) after: ${this.#lastError}`);
-      return this.#vm;
-    } catch (e) {
-      this.#lastError = (e as Error).message;
-      this.#env.logger({
-        level: LogLevel.Critical,
-        plugin: this.#env.name,
-        rootId: this.#env.rootId,
-        vmId: this.#env.vmId,
-        message: `VM restart failed: ${this.#lastError}`,
-      });
-      this.#scheduleRestart();
-      return undefined;
-    }
-  }
-
-  #scheduleRestart(): void {
-    if (this.#disposed || this.#restartTimer !== undefined) return;
-    this.#restartTimer = setTimeout(() => {
-      this.#restartTimer = undefined;
-      this.#restart();
-    }, this.#budget.wait());
-    Deno.unrefTimer(this.#restartTimer);
+  protected logTo(vm: ComponentVm, level: LogLevel, message: string): void {
+    vm.host.log(level, message);
   }
 }

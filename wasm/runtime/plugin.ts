@@ -5,12 +5,12 @@
  * budget allows; until then streams fail as the strategy says.
  * @module
  */
-import { LogLevel } from "../abi/enums.ts";
+import type { LogLevel } from "../abi/enums.ts";
 import type { AbiVersion } from "../abi/version.ts";
 import type { StreamInfo } from "../properties/stream_info.ts";
 import { type CompiledFilter, compileFilter } from "./compile.ts";
 import { type FailStrategy, type PluginEnv, type PluginOptions, resolveOptions } from "./options.ts";
-import { RestartBudget } from "./restart_budget.ts";
+import { SupervisedPlugin } from "./supervised_plugin.ts";
 import { FilterStream, type HttpFilterStream } from "./stream.ts";
 import { WasmVm } from "./vm.ts";
 
@@ -85,81 +85,25 @@ export function createFailedStream(
   return new FilterStream(undefined, resolveOptions(options), info);
 }
 
-class WasmPlugin implements Plugin {
+class WasmPlugin extends SupervisedPlugin<WasmVm> implements Plugin {
   readonly #compiled: CompiledFilter;
-  readonly #env: PluginEnv;
-  readonly #budget: RestartBudget;
-  #vm: WasmVm | undefined;
-  #lastError: string | undefined;
-  #restarts = 0;
-  #disposed = false;
-  #restartTimer: ReturnType<typeof setTimeout> | undefined;
-  readonly #events = { failed: (_vm: WasmVm, reason: string) => this.#vmFailed(reason) };
+  readonly #events = { failed: (_vm: WasmVm, reason: string) => this.vmFailed(reason) };
 
   constructor(compiled: CompiledFilter, env: PluginEnv) {
+    super(env);
     this.#compiled = compiled;
-    this.#env = env;
-    this.#budget = new RestartBudget(env.restartBurst, env.restartIntervalMs);
-  }
-
-  get name(): string {
-    return this.#env.name;
-  }
-
-  get rootId(): string {
-    return this.#env.rootId;
-  }
-
-  get vmId(): string {
-    return this.#env.vmId;
   }
 
   get abi(): AbiVersion {
     return this.#compiled.abi;
   }
 
-  get failStrategy(): FailStrategy {
-    return this.#env.failStrategy;
-  }
-
-  get state(): PluginState {
-    if (this.#disposed) return "disposed";
-    return this.#vm?.alive ? "ready" : "failed";
-  }
-
-  get lastError(): string | undefined {
-    return this.#lastError;
-  }
-
-  get restarts(): number {
-    return this.#restarts;
-  }
-
-  /** Starts the first VM; throws what the VM throws. */
-  startFirst(): void {
-    this.#vm = this.#newVm();
-  }
-
   createStream(info: StreamInfo = {}): HttpFilterStream {
-    let vm = this.#vm;
-    if (!vm?.alive && !this.#disposed) vm = this.#restart();
-    return new FilterStream(vm?.alive ? vm : undefined, this.#env, info);
+    return new FilterStream(this.liveVm(), this.env, info);
   }
 
-  async dispose(): Promise<void> {
-    if (this.#disposed) return;
-    this.#disposed = true;
-    if (this.#restartTimer !== undefined) clearTimeout(this.#restartTimer);
-    this.#restartTimer = undefined;
-    await this.#vm?.dispose();
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.dispose();
-  }
-
-  #newVm(): WasmVm {
-    const vm = new WasmVm(this.#compiled, this.#env, this.#events);
+  protected newVm(): WasmVm {
+    const vm = new WasmVm(this.#compiled, this.env, this.#events);
     try {
       vm.start();
     } catch (e) {
@@ -169,43 +113,11 @@ class WasmPlugin implements Plugin {
     return vm;
   }
 
-  #vmFailed(reason: string): void {
-    this.#lastError = reason;
-    this.#scheduleRestart();
+  protected async disposeVm(vm: WasmVm | undefined): Promise<void> {
+    await vm?.dispose();
   }
 
-  /** A new VM if the budget allows one now; otherwise a restart is scheduled. */
-  #restart(): WasmVm | undefined {
-    if (this.#disposed || this.#vm?.alive) return this.#vm;
-    if (!this.#budget.take()) {
-      this.#scheduleRestart();
-      return undefined;
-    }
-    try {
-      this.#vm = this.#newVm();
-      this.#restarts++;
-      this.#vm.log(LogLevel.Info, `VM restarted (restart ${this.#restarts}) after: ${this.#lastError}`);
-      return this.#vm;
-    } catch (e) {
-      this.#lastError = (e as Error).message;
-      this.#env.logger({
-        level: LogLevel.Critical,
-        plugin: this.#env.name,
-        rootId: this.#env.rootId,
-        vmId: this.#env.vmId,
-        message: `VM restart failed: ${this.#lastError}`,
-      });
-      this.#scheduleRestart();
-      return undefined;
-    }
-  }
-
-  #scheduleRestart(): void {
-    if (this.#disposed || this.#restartTimer !== undefined) return;
-    this.#restartTimer = setTimeout(() => {
-      this.#restartTimer = undefined;
-      this.#restart();
-    }, this.#budget.wait());
-    Deno.unrefTimer(this.#restartTimer);
+  protected logTo(vm: WasmVm, level: LogLevel, message: string): void {
+    vm.log(level, message);
   }
 }
