@@ -17,3 +17,4 @@ export { globMatches, StringMatcher } from "./string_match";
 export { Cidr, parseIp } from "./cidr";
 export { clientIp, stripPort } from "./client";
 export { RequestKey, requestPath } from "./request_key";
+export { Attribute, attributeError, responseFlagsText } from "./attribute";

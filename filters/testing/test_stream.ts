@@ -135,6 +135,14 @@ export class TestStream {
     return this.#reply;
   }
 
+  /**
+   * What the data path knows about the stream, which `proxy_get_property` reads: set what the gateway learns
+   * as the request goes, e.g. `stream.info.response!.flags = 0x20` (UF) before `complete()`.
+   */
+  get info(): StreamInfo {
+    return this.#info;
+  }
+
   /** Whether the last callback paused and has not been resumed yet. */
   get paused(): boolean {
     return this.#waiting;
