@@ -3,15 +3,18 @@
  * and without sockets, like `wasm_filter.ts`: one request's whole lifecycle (`createStream`,
  * `onRequestHeaders` with 10 typical headers, `onResponseHeaders` with 5, `complete`), fuel-metered as the
  * gateway runs filters, minus building the header maps. Each filter runs its example configuration (the
- * ratelimit buckets made large enough never to run dry, plus a case that is always limited); the
+ * ratelimit buckets made large enough never to run dry, plus a case that is always limited; request-log's
+ * lines are built and handed to a logger that drops them; stats also with a lean configuration); the
  * AssemblyScript no-op is the floor.
  * Run: `deno run -A bench/filters.ts [--requests N]`.
  * @module
  */
 import { parseArgs } from "node:util";
+import { bestOf } from "./filter_timing.ts";
 import { parse as parseYaml } from "yaml";
 import { HeaderList } from "../gateway/proxy/header_list.ts";
 import { buildShippedFilter, buildTestFilter, FILTERS_DIR } from "../filters/build.ts";
+import { STANDARD_TAGS } from "../gateway/telemetry/metrics/standard_tags.ts";
 import {
   loadPlugin,
   MetricStore,
@@ -27,7 +30,6 @@ const { values } = parseArgs({
   options: { requests: { type: "string", default: "100000" } },
 });
 const REQUESTS = Number(values.requests);
-const ROUNDS = 5;
 
 const REQUEST_FIELDS = [
   ["host", "shop.example.com"],
@@ -59,19 +61,14 @@ function maps(path: string): [HeaderList, HeaderList] {
   ];
 }
 
-/** Best-of-rounds nanoseconds per request of `run`. */
-function measure(run: () => void): number {
-  for (let i = 0; i < REQUESTS / 10; i++) run();
-  let best = Infinity;
-  for (let round = 0; round < ROUNDS; round++) {
-    const start = performance.now();
-    for (let i = 0; i < REQUESTS; i++) run();
-    best = Math.min(best, ((performance.now() - start) * 1e6) / REQUESTS);
-  }
-  return best;
-}
+const measure = (run: () => void): number => bestOf(run, REQUESTS);
 
-const INFO: StreamInfo = { source: { address: "203.0.113.9", port: 50000 }, routeName: "api", response: {} };
+const INFO: StreamInfo = {
+  source: { address: "203.0.113.9", port: 50000 },
+  routeName: "api",
+  clusterName: "outbound|80||app.default.svc.cluster.local",
+  response: {},
+};
 
 function lifecycle(plugin: Plugin, path: string): () => void {
   return () => {
@@ -157,6 +154,38 @@ const cases: Case[] = [
     bytes: (await buildShippedFilter("header-rewrite")).bytes,
     config: await exampleConfig("header-rewrite"),
     path: "/old/page",
+  },
+  {
+    label: "stats: 3 metrics, 25+3 labels",
+    bytes: (await buildShippedFilter("stats")).bytes,
+    config: await exampleConfig("stats"),
+    path: "/api/items",
+  },
+  {
+    label: "stats: requests_total, 4 labels",
+    bytes: (await buildShippedFilter("stats")).bytes,
+    config: {
+      metrics: [
+        { tags_to_remove: STANDARD_TAGS.filter((t) => !["response_code", "response_flags"].includes(t)) },
+        { dimensions: { route: "route_name", tenant: "request.headers['x-api-key']" } },
+        { name: "request_duration_milliseconds", drop: true },
+        { name: "request_bytes", drop: true },
+        { name: "response_bytes", drop: true },
+      ],
+    },
+    path: "/api/items",
+  },
+  {
+    label: "request-log: 15 fields, JSON",
+    bytes: (await buildShippedFilter("request-log")).bytes,
+    config: await exampleConfig("request-log"),
+    path: "/api/items",
+  },
+  {
+    label: "request-log: not logged (minStatus)",
+    bytes: (await buildShippedFilter("request-log")).bytes,
+    config: { ...await exampleConfig("request-log"), minStatus: 400 },
+    path: "/api/items",
   },
 ];
 

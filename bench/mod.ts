@@ -12,6 +12,7 @@ const SCRIPTS = [
   "dashboard.ts",
   "wasm_filter.ts",
   "component_filter.ts",
+  "lua_filter.ts",
   "filters.ts",
   "upstream_client.ts",
   "data_path.ts",

@@ -46,6 +46,7 @@ export {
 export * from "./runtime/results.ts";
 export { FAIL_CLOSE_REPLY, type HttpFilterStream } from "./runtime/stream.ts";
 export { loadFilterPlugin } from "./filter_plugin.ts";
+export { loadLuaPlugin, type LuaPluginOptions } from "./lua/plugin.ts";
 export { type Metric, MetricStore, processMetrics } from "./state/metrics.ts";
 export { prometheusName, renderPrometheus } from "./state/prometheus.ts";
 export { processSharedData, SharedData } from "./state/shared_data.ts";

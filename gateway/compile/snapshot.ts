@@ -50,7 +50,7 @@ export function compileSnapshot(config: ConfigSet, options: CompileOptions): Sna
       }
     }
   }
-  const plugins = selectWasmPlugins(config, options.identity, options.mesh.rootNamespace, warnings);
+  const plugins = selectWasmPlugins(config, options.identity, options.mesh.rootNamespace);
   const wasmChains = new Map<number, readonly CompiledWasmPlugin[]>();
   for (const listener of listeners) {
     const chain = plugins.length > 0 ? wasmChainForPort(plugins, listener.port) : [];

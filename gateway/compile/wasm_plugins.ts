@@ -1,6 +1,6 @@
 /**
- * Which WasmPlugins (and Wasm TrafficExtensions, their successor) apply to this gateway and in what order, as
- * istiod computes it
+ * Which WasmPlugins (and TrafficExtensions, their successor: a Wasm module or inline Lua) apply to this
+ * gateway and in what order, as istiod computes it
  * (`WasmPluginsByListenerInfo`): plugins of the gateway's namespace, then of the root namespace, each kept when
  * its `selector` or `targetRefs` selects the gateway and its `match` selects the listener (a gateway listener
  * is of class CLIENT); grouped by phase (AUTHN, AUTHZ, STATS, then unspecified, just before the router) and
@@ -8,11 +8,10 @@
  * @module
  */
 import type { ConfigSet } from "../config/config_set.ts";
-import type { Diagnostic } from "../config/diagnostics.ts";
 import type { TrafficExtensionSpec } from "../config/kinds/extensions/traffic_extension.ts";
 import type { WasmPluginPhase, WasmPluginSpec } from "../config/kinds/extensions/wasm_plugin.ts";
 import type { TargetReference } from "../config/kinds/policy_common.ts";
-import { compareByCreation, type Resource, resourceDiagnostic } from "../config/resource.ts";
+import { compareByCreation, type Resource } from "../config/resource.ts";
 import type { GatewayIdentity } from "./listeners.ts";
 
 /** One environment variable of `vmConfig.env`: an inline value or one read from the gateway's own env. */
@@ -24,7 +23,14 @@ export interface WasmEnvVar {
   readonly fromHost: boolean;
 }
 
-/** A WasmPlugin applying to this gateway, with the fields the runtime uses. */
+/** A TrafficExtension's inline Lua code, run instead of a module. */
+export interface LuaSource {
+  readonly kind: "lua";
+  /** `lua.inlineCode`. */
+  readonly code: string;
+}
+
+/** A WasmPlugin (or TrafficExtension) applying to this gateway, with the fields the runtime uses. */
 export interface CompiledWasmPlugin {
   /** `namespace/name` of the resource. */
   readonly key: string;
@@ -32,7 +38,10 @@ export interface CompiledWasmPlugin {
   readonly name: string;
   /** The resource's namespace (where its image pull secret lives). */
   readonly namespace: string;
+  /** The module's URL; empty for a Lua extension. */
   readonly url: string;
+  /** Set for a Lua TrafficExtension: its code, loaded without any module fetch. */
+  readonly source?: LuaSource;
   readonly sha256?: string;
   /** `imagePullPolicy`; undefined when unset or UNSPECIFIED_POLICY. */
   readonly imagePullPolicy?: "IfNotPresent" | "Always";
@@ -66,15 +75,13 @@ const PHASE_ORDER: readonly WasmPluginPhase[] = ["AUTHN", "AUTHZ", "STATS", "UNS
 const GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name";
 
 /**
- * The WasmPlugins and Wasm TrafficExtensions applying to the gateway `identity`, in namespace-then-creation
- * order (WasmPlugins first; not yet per port). Lua TrafficExtensions cannot run here: each one that would apply
- * is reported in `warnings` and left out.
+ * The WasmPlugins and TrafficExtensions (Wasm and Lua) applying to the gateway `identity`, in
+ * namespace-then-creation order (WasmPlugins first; not yet per port).
  */
 export function selectWasmPlugins(
   config: ConfigSet,
   identity: GatewayIdentity,
   rootNamespace: string,
-  warnings: Diagnostic[] = [],
 ): CompiledWasmPlugin[] {
   const namespaces = [identity.namespace];
   if (rootNamespace !== "" && rootNamespace !== identity.namespace) namespaces.push(rootNamespace);
@@ -88,15 +95,8 @@ export function selectWasmPlugins(
   }
   for (const ns of namespaces) {
     for (const x of extensions) {
-      if (x.meta.namespace !== ns || !attaches(x.meta.namespace, x.spec, identity)) continue;
-      if (x.spec.wasm) out.push(compileExtension(x));
-      else {
-        warnings.push(resourceDiagnostic(
-          x.meta,
-          "warning",
-          "spec.lua",
-          "Lua extensions are not supported by Portcullis (only Wasm); this TrafficExtension is not applied",
-        ));
+      if (x.meta.namespace === ns && attaches(x.meta.namespace, x.spec, identity)) {
+        out.push(compileExtension(x));
       }
     }
   }
@@ -129,11 +129,18 @@ function compilePlugin(p: Resource<WasmPluginSpec>): CompiledWasmPlugin {
   return compileModule(p, s, s.phase ?? "UNSPECIFIED_PHASE", s.priority, s.match);
 }
 
-/** A Wasm TrafficExtension: its `wasm` block is a WasmPlugin's module fields; its phase `UNSPECIFIED` is the same. */
+/**
+ * A TrafficExtension: its `wasm` block is a WasmPlugin's module fields; a `lua` block is code with no module
+ * (failing closed, the default, as Lua has no failStrategy); its phase `UNSPECIFIED` is `UNSPECIFIED_PHASE`.
+ */
 function compileExtension(x: Resource<TrafficExtensionSpec>): CompiledWasmPlugin {
   const s = x.spec;
   const phase = s.phase === undefined || s.phase === "UNSPECIFIED" ? "UNSPECIFIED_PHASE" : s.phase;
-  return compileModule(x, s.wasm!, phase, s.priority, s.match);
+  if (s.wasm) return compileModule(x, s.wasm, phase, s.priority, s.match);
+  return {
+    ...compileModule(x, { url: "" }, phase, s.priority, s.match),
+    source: { kind: "lua", code: s.lua!.inlineCode },
+  };
 }
 
 /** The module fields WasmPlugin and a TrafficExtension's `wasm` block share. */

@@ -2,7 +2,9 @@
  * A request through a port's WasmPlugin chain, as Envoy's HTTP filter chain runs it before the router: request
  * headers through each plugin in order (a paused plugin is awaited; a local reply or a failed plugin answers
  * the client), the request body chunk by chunk when there is one, then the response headers and body through
- * the plugins in reverse order, and `complete()` once per stream when the response ends.
+ * the plugins in reverse order, and `complete()` once per stream when the response ends. A filter holding the
+ * headers until it has the whole body (`awaitingBody`, a Lua script's `body()`) gets that body collected
+ * before the headers go on, so its later header edits still apply.
  * @module
  */
 import { HeaderList } from "../proxy/header_list.ts";
@@ -20,6 +22,7 @@ import {
 import type { ChainSlot } from "./plugin_manager.ts";
 import type { PluginInstance } from "./plugin_instance.ts";
 import { localReplyFlag } from "./reply_flags.ts";
+import { responseFlagBits } from "../telemetry/response_flags.ts";
 
 /** How long a request waits for a plugin that is still loading before its failStrategy applies. */
 export const LOAD_WAIT_MS = 10_000;
@@ -91,29 +94,33 @@ export async function runFilterChain(
       complete();
       return await next(fr.req, fr.authority, fr.fullPath, false);
     }
-    const pseudo = takePseudoHeaders(map);
-    const authority = pseudo[":authority"] ?? fr.authority;
-    const fullPath = pseudo[":path"] ?? fr.fullPath;
-    const headers = map.toHeaders();
-    headers.set("host", authority);
     let bodyReply: LocalReply | "reset" | undefined;
     let body: ReadableStream<Uint8Array> | Uint8Array<ArrayBuffer> | null = null;
     if (fr.req.body !== null) {
       body = filterBody(fr.req.body, active, "request", (reply) => bodyReply = reply);
       // A small body of known length goes upstream whole, with the length the filters left it at, so the
-      // router can still send it in one write and replay it on a retry; others stream, chunked.
-      const declared = Number(headers.get("content-length") ?? NaN);
-      if (declared <= WHOLE_BODY_MAX) {
+      // router can still send it in one write and replay it on a retry; others stream, chunked. A body a
+      // filter holds the headers for (a Lua script's `body()`) goes whole too, after the headers it edits.
+      const declared = Number(map.get("content-length") ?? NaN);
+      if (declared <= WHOLE_BODY_MAX || active.some((a) => a.stream.awaitingBody)) {
         const whole = await collect(body);
         if (bodyReply) return finishLocal(stoppedBody(bodyReply, si), info, complete);
         if (whole === undefined) {
           si.addFlag("DC");
           return finishLocal(textReply(499, "client disconnected", new HeaderList()), info, complete);
         }
-        headers.set("content-length", String(whole.length));
         body = whole;
-      } else headers.delete("content-length");
+      }
     }
+    // The filters keep their map whole (pseudo-headers included) for later callbacks and `on_log`, as in Envoy.
+    const upstreamFields = map.clone();
+    const pseudo = takePseudoHeaders(upstreamFields);
+    const authority = pseudo[":authority"] ?? fr.authority;
+    const fullPath = pseudo[":path"] ?? fr.fullPath;
+    const headers = upstreamFields.toHeaders();
+    headers.set("host", authority);
+    if (body instanceof Uint8Array) headers.set("content-length", String(body.length));
+    else if (body !== null) headers.delete("content-length");
     const req = new Request(`${fr.scheme}://${authority}${fullPath}`, {
       method: pseudo[":method"] ?? fr.req.method,
       headers,
@@ -158,13 +165,23 @@ function serving(slot: ChainSlot): PluginInstance | undefined {
   return previous?.state === "ready" && previous.plugin ? previous : undefined;
 }
 
-/** The host's view of the request: peers, times, route and cluster, the response code once known. */
+/**
+ * The host's view of the request: peers, times, route and cluster, the response code once known, and the
+ * response flags (`response.flags`, Envoy's bits) and code details as the data path sets them.
+ */
 function wasmInfo(fr: FilteredRequest): WasmStreamInfo {
   const si = fr.si;
   return {
     source: { address: fr.remote.hostname, port: fr.remote.port },
     request: { startTime: si.startTime, protocol: "HTTP/1.1" },
-    response: {},
+    response: {
+      get flags() {
+        return Number(responseFlagBits(si.flags));
+      },
+      get codeDetails() {
+        return si.details === "" ? undefined : si.details;
+      },
+    },
     get routeName() {
       return si.routeName;
     },
@@ -238,10 +255,22 @@ async function filterResponse(
     if (r.action === "reset") return finishLocal(Response.error(), info, complete);
     return finishLocal(filterReply(r.reply, si), info, complete);
   }
-  const status = Number(takePseudoHeaders(map)[":status"] ?? res.status);
-  const body = res.body === null ? null : filterBody(res.body, active, "response", undefined, complete);
+  let bodyReply: LocalReply | "reset" | undefined;
+  let body: ReadableStream<Uint8Array> | Uint8Array<ArrayBuffer> | null = res.body === null
+    ? null
+    : filterBody(res.body, active, "response", (reply) => bodyReply = reply, complete);
+  // A filter holding the headers for the whole body (a Lua script's `body()`) has it before they go out.
+  if (body !== null && active.some((a) => a.stream.awaitingBody)) {
+    const whole = await collect(body);
+    if (bodyReply) return finishLocal(stoppedBody(bodyReply, si), info, complete);
+    if (whole === undefined) return finishLocal(Response.error(), info, complete);
+    body = whole;
+  }
+  const sent = map.clone();
+  const status = Number(takePseudoHeaders(sent)[":status"] ?? res.status);
+  if (body instanceof Uint8Array) sent.delete("content-length");
   const out = new Response(body, { status: Number.isInteger(status) ? status : res.status });
-  map.forEach((v, n) => out.headers.append(n, v));
+  sent.forEach((v, n) => out.headers.append(n, v));
   out.headers.set("server", "istio-envoy");
   info.response!.code = out.status;
   if (body === null) complete();

@@ -1,13 +1,16 @@
 /**
- * One version of one WasmPlugin: its module fetched and loaded in the background, then serving streams. An
- * instance counts the streams it serves, so a retired one is disposed only once its last request ends.
+ * One version of one WasmPlugin: its module fetched and loaded in the background (a Lua TrafficExtension's
+ * code loads with no fetch), then serving streams. An instance counts the streams it serves, so a retired one
+ * is disposed only once its last request ends.
  * @module
  */
 import type { CompiledWasmPlugin } from "../compile/wasm_plugins.ts";
 import {
   type HttpCallout,
   loadFilterPlugin,
+  loadLuaPlugin,
   type MetricStore,
+  type NodeInfo,
   type Plugin,
   type SharedData,
 } from "../../wasm/mod.ts";
@@ -29,6 +32,10 @@ export interface InstanceContext {
   readonly sharedData: SharedData;
   readonly sharedQueues: SharedQueues;
   readonly logger: WasmLogger;
+  /** Where Lua extensions log (Envoy's `lua` logger). */
+  readonly luaLogger: WasmLogger;
+  /** The gateway's node (`node.*` properties). */
+  readonly node?: NodeInfo;
   /** The gateway's own environment (`valueFrom: HOST`). */
   hostEnv(name: string): string | undefined;
 }
@@ -50,6 +57,7 @@ export function fingerprint(spec: CompiledWasmPlugin): string {
     spec.env,
     spec.failStrategy,
     spec.type,
+    spec.source,
   ]);
 }
 
@@ -117,6 +125,15 @@ export class PluginInstance {
 
   async #load(ctx: InstanceContext): Promise<void> {
     const spec = this.spec;
+    if (spec.source) {
+      const options = {
+        name: spec.name,
+        failStrategy: spec.failStrategy,
+        logger: ctx.luaLogger,
+        callout: ctx.callout,
+      };
+      return await this.#adopt(loadLuaPlugin(spec.source.code, options));
+    }
     let bytes: Uint8Array;
     try {
       bytes = await ctx.modules.fetch(spec);
@@ -136,19 +153,25 @@ export class PluginInstance {
       const value = v.fromHost ? ctx.hostEnv(v.name) : v.value;
       if (value !== undefined) env[v.name] = value;
     }
+    await this.#adopt(loadFilterPlugin(bytes, {
+      name: spec.name,
+      rootId: spec.rootId,
+      pluginConfig: spec.pluginConfig,
+      env,
+      failStrategy: spec.failStrategy,
+      callout: ctx.callout,
+      metrics: ctx.metrics,
+      sharedData: ctx.sharedData,
+      sharedQueues: ctx.sharedQueues,
+      logger: ctx.logger,
+      node: ctx.node,
+    }));
+  }
+
+  /** Takes the plugin `loading` gives (or its failure); disposed at once if retired meanwhile. */
+  async #adopt(loading: Promise<Plugin>): Promise<void> {
     try {
-      const plugin = await loadFilterPlugin(bytes, {
-        name: spec.name,
-        rootId: spec.rootId,
-        pluginConfig: spec.pluginConfig,
-        env,
-        failStrategy: spec.failStrategy,
-        callout: ctx.callout,
-        metrics: ctx.metrics,
-        sharedData: ctx.sharedData,
-        sharedQueues: ctx.sharedQueues,
-        logger: ctx.logger,
-      });
+      const plugin = await loading;
       if (this.#retired && this.#active === 0) {
         await plugin.dispose();
         return;

@@ -11,6 +11,7 @@ import {
   type HttpCallout,
   lineLogger,
   MetricStore,
+  type NodeInfo,
   renderPrometheus,
   SharedData,
   SharedQueues,
@@ -30,7 +31,10 @@ export interface ChainSlot {
 /** A plugin's state, as `/config_dump` shows it. */
 export interface WasmPluginStatus {
   readonly plugin: string;
+  /** The module's URL; empty for Lua. */
   readonly url: string;
+  /** `lua` for a Lua TrafficExtension. */
+  readonly source?: "lua";
   readonly phase: string;
   readonly priority?: number;
   readonly failStrategy: string;
@@ -54,6 +58,10 @@ export interface WasmPluginManagerOptions {
   readonly log?: FetchLog;
   readonly callout: HttpCallout;
   readonly logger?: WasmLogger;
+  /** Where Lua extensions log. @default the `logger` */
+  readonly luaLogger?: WasmLogger;
+  /** The gateway's node, for the filters' `node.*` properties. */
+  readonly node?: NodeInfo;
   /** The gateway's environment, for `valueFrom: HOST`. @default Deno.env.get */
   readonly hostEnv?: (name: string) => string | undefined;
 }
@@ -91,6 +99,8 @@ export class WasmPluginManager {
       sharedData: new SharedData(),
       sharedQueues: new SharedQueues(),
       logger: options.logger ?? lineLogger(),
+      luaLogger: options.luaLogger ?? options.logger ?? lineLogger(),
+      node: options.node,
       hostEnv: options.hostEnv ?? readEnv,
     };
   }
@@ -205,6 +215,7 @@ function describe(inst: PluginInstance): WasmPluginStatus {
   return {
     plugin: spec.key,
     url: spec.url,
+    source: spec.source?.kind,
     phase: spec.phase,
     priority: spec.priority,
     failStrategy: spec.failStrategy,

@@ -12,6 +12,7 @@ export const GATEWAY_LOGGERS = {
   config: "config loads, rejections, warnings; listeners opening and closing",
   connection: "per request (debug): downstream connections closed before the response ended",
   http: "per request (error): requests the server could not handle",
+  lua: "Lua TrafficExtension logs (`script log:` lines, script errors, Lua VM failures)",
   main: "start and stop",
   router: "per request (debug): route, cluster, status and duration",
   upstream: "per request (debug): upstream failures (connect failure, reset, timeout, overflow)",

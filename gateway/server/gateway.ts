@@ -13,11 +13,13 @@ import { calloutTransport } from "../telemetry/tracing/mod.ts";
 import { type ConfigWatch, watchConfigPaths } from "./watcher.ts";
 import { gatewayCallout } from "../extensions/callout.ts";
 import { WasmPluginManager } from "../extensions/plugin_manager.ts";
+import { gatewayNode } from "../extensions/node_info.ts";
 import { sendUpstreamAuto } from "../proxy/upstream_client.ts";
 import { LogLevel } from "../log/levels.ts";
 import { LoggerRegistry } from "../log/registry.ts";
 import { RequestLog } from "../log/request_log.ts";
 import { wasmLogger } from "../log/wasm_log.ts";
+import { luaLogger } from "../log/lua_log.ts";
 import { TrafficWindow } from "../dashboard/traffic_window.ts";
 import { fanOutRequests } from "./request_fanout.ts";
 
@@ -108,6 +110,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     insecureRegistries: options.wasmInsecureRegistries,
     log: loggers.get("wasm"),
     logger: wasmLogger(loggers.get("wasm")),
+    luaLogger: luaLogger(loggers.get("lua")),
+    node: gatewayNode(options.identity),
     callout: gatewayCallout({
       current: () => config.current(),
       endpoints: listeners.endpoints,

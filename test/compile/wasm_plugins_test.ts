@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { selectWasmPlugins, wasmChainForPort } from "../../gateway/compile/wasm_plugins.ts";
 import { DEFAULT_IDENTITY, errorsOf, loadYaml } from "../helpers/config.ts";
+import { corpusPath } from "../helpers/corpus.ts";
+
+const LUA_SAMPLE =
+  "istio-istio/pkg/test/datasets/validation/dataset/extensions-v1alpha1-TrafficExtension.yaml";
 
 function plugin(name: string, namespace: string, spec: string, created = "2026-01-01T00:00:00Z"): string {
   return `apiVersion: extensions.istio.io/v1alpha1
@@ -57,7 +61,7 @@ Deno.test("WasmPlugin selection: gateway namespace before root namespace, creati
   assert.ok(chain(yaml, 443, identity).includes("edge.port-443"));
 });
 
-Deno.test("TrafficExtension: Wasm extensions join the chain by phase and priority; Lua ones are reported", () => {
+Deno.test("TrafficExtension: Wasm and Lua extensions join the chain by phase and priority", () => {
   const yaml = plugin("plugin-authz", "istio-system", "  phase: AUTHZ\n  priority: 5") +
     `apiVersion: extensions.istio.io/v1alpha1
 kind: TrafficExtension
@@ -89,14 +93,23 @@ apiVersion: extensions.istio.io/v1alpha1
 kind: TrafficExtension
 metadata: {name: lua, namespace: istio-system}
 spec:
+  phase: AUTHZ
+  priority: 7
+  lua: {inlineCode: "function envoy_on_request(h) end"}
+---
+apiVersion: extensions.istio.io/v1alpha1
+kind: TrafficExtension
+metadata: {name: lua-elsewhere, namespace: istio-system}
+spec:
+  selector: {matchLabels: {app: productpage}}
   lua: {inlineCode: "function envoy_on_request(h) end"}
 `;
   const loaded = loadYaml(yaml);
   assert.deepEqual(errorsOf(loaded), []);
-  const warnings: Parameters<typeof selectWasmPlugins>[3] = [];
-  const selected = selectWasmPlugins(loaded.config, DEFAULT_IDENTITY, "istio-system", warnings);
+  const selected = selectWasmPlugins(loaded.config, DEFAULT_IDENTITY, "istio-system");
   assert.deepEqual(wasmChainForPort(selected, 80).map((p) => p.name), [
     "istio-system.basic-auth",
+    "istio-system.lua",
     "istio-system.plugin-authz",
     "istio-system.late",
   ]);
@@ -106,7 +119,20 @@ spec:
   assert.deepEqual(ext.pluginConfig, { realm: "test" });
   assert.equal(ext.failStrategy, "FAIL_OPEN");
   assert.equal(selected.find((p) => p.name === "istio-system.late")!.phase, "UNSPECIFIED_PHASE");
-  assert.equal(warnings.length, 1);
-  assert.equal(warnings[0].path, "spec.lua");
-  assert.match(warnings[0].message, /Lua extensions are not supported/);
+  assert.equal(ext.source, undefined);
+  const lua = selected.find((p) => p.name === "istio-system.lua")!;
+  assert.deepEqual(lua.source, { kind: "lua", code: "function envoy_on_request(h) end" });
+  assert.equal(lua.url, "");
+  assert.equal(lua.failStrategy, "FAIL_CLOSE");
+  assert.equal(lua.type, "HTTP");
+});
+
+Deno.test("TrafficExtension: the Istio corpus Lua sample compiles into the chain of the workload it selects", async () => {
+  const yaml = await Deno.readTextFile(corpusPath(LUA_SAMPLE));
+  const loaded = loadYaml(yaml.replace("name: valid", "name: valid\n  namespace: istio-system"));
+  assert.deepEqual(errorsOf(loaded), []);
+  const productpage = { labels: { app: "productpage" }, namespace: "istio-system" };
+  const [lua] = wasmChainForPort(selectWasmPlugins(loaded.config, productpage, "istio-system"), 80);
+  assert.equal(lua.phase, "AUTHN");
+  assert.match(lua.source!.code, /request_handle:headers\(\):add\("x-lua-injected", "true"\)/);
 });

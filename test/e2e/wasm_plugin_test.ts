@@ -76,7 +76,7 @@ Deno.test("wasm plugin: a header filter edits the request the upstream sees and 
   });
 });
 
-Deno.test("wasm plugin: a Wasm TrafficExtension runs like a WasmPlugin; a Lua one is reported and skipped", async () => {
+Deno.test("wasm plugin: Wasm and Lua TrafficExtensions run like WasmPlugins (Istio's Lua sample, a Lua respond())", async () => {
   const extension = `apiVersion: extensions.istio.io/v1alpha1
 kind: TrafficExtension
 metadata: {name: headers, namespace: istio-system}
@@ -88,22 +88,56 @@ spec:
 ---
 apiVersion: extensions.istio.io/v1alpha1
 kind: TrafficExtension
-metadata: {name: lua, namespace: istio-system}
+metadata: {name: valid, namespace: istio-system}
 spec:
-  lua: {inlineCode: "function envoy_on_request(h) end"}
+  selector:
+    matchLabels:
+      istio: ingressgateway
+  phase: AUTHN
+  lua:
+    inlineCode: |
+      function envoy_on_request(request_handle)
+        request_handle:headers():add("x-lua-injected", "true")
+      end
+---
+apiVersion: extensions.istio.io/v1alpha1
+kind: TrafficExtension
+metadata: {name: gate, namespace: istio-system}
+spec:
+  phase: AUTHZ
+  lua:
+    inlineCode: |
+      function envoy_on_request(handle)
+        if handle:headers():get(":path") == "/private" then
+          handle:respond({[":status"] = "403", ["x-denied-by"] = "lua"}, "no entry")
+        end
+      end
+      function envoy_on_response(handle)
+        handle:headers():add("x-lua-status", handle:headers():get(":status"))
+      end
 ---
 `;
   await withGateway(extension, async (url, gw, up) => {
     const res = await fetchText(`${url}/x`);
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("x-wasm-response"), "yes");
-    assert.equal(up.requests.at(-1)!.headers.get("x-wasm-added"), "yes");
-    assert.deepEqual((await pluginStates(gw)).map((p) => p.plugin), ["istio-system/headers"]);
+    assert.equal(res.headers.get("x-lua-status"), "200");
+    const seen = up.requests.at(-1)!.headers;
+    assert.equal(seen.get("x-wasm-added"), "yes");
+    assert.equal(seen.get("x-lua-injected"), "true");
+    const denied = await fetchText(`${url}/private`);
+    assert.equal(denied.status, 403);
+    assert.equal(denied.body, "no entry");
+    assert.equal(denied.headers.get("x-denied-by"), "lua");
+    assert.equal(denied.headers.get("server"), "istio-envoy");
+    assert.equal(up.requests.length, 1, "the upstream never saw the denied request");
+    assert.deepEqual((await pluginStates(gw)).map((p) => [p.plugin, p.state]), [
+      ["istio-system/headers", "ready"],
+      ["istio-system/valid", "ready"],
+      ["istio-system/gate", "ready"],
+    ]);
     const status = await (await fetch(`${gw.adminUrl}/config_status`)).json();
-    assert.ok(
-      status.warnings.some((w: string) => w.includes("TrafficExtension istio-system/lua")),
-      status.warnings,
-    );
+    assert.deepEqual(status.warnings.filter((w: string) => w.includes("TrafficExtension")), []);
   });
 });
 

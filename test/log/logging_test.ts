@@ -54,6 +54,7 @@ Deno.test("registry: every logger listed by name; all or one changed at run time
     "config",
     "connection",
     "http",
+    "lua",
     "main",
     "router",
     "upstream",

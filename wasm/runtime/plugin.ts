@@ -25,8 +25,11 @@ export interface Plugin {
   readonly rootId: string;
   /** `plugin_vm_id`. */
   readonly vmId: string;
-  /** The module's ABI: a Proxy-Wasm version, or `component` for a WIT component (`wasm/component/`). */
-  readonly abi: AbiVersion | "component";
+  /**
+   * The module's ABI: a Proxy-Wasm version, `component` for a WIT component (`wasm/component/`), `lua` for
+   * a Lua script (`wasm/lua/`).
+   */
+  readonly abi: AbiVersion | "component" | "lua";
   /** What streams do while the VM is down. */
   readonly failStrategy: FailStrategy;
   /** `ready` (a VM serves), `failed` (waiting for a restart), `disposed`. */

@@ -32,6 +32,12 @@ export interface HttpFilterStream {
   readonly id: number;
   /** True once a filter changed the request headers: the route must be looked up again. */
   readonly routeCacheCleared: boolean;
+  /**
+   * True while the filter holds the headers it just saw until it has the whole body of that direction
+   * (Envoy's StopIteration then StopIterationAndBuffer, as a Lua script's `body()` does): the data path
+   * collects that body through the filters before it sends the headers on, so edits made then still apply.
+   */
+  readonly awaitingBody?: boolean;
   /** The request headers (with pseudo-headers first, see `requestHeaderMap`); the filter edits them in place. */
   onRequestHeaders(headers: HeaderList, endOfStream: boolean): HeadersResult;
   /** A request body chunk. */
