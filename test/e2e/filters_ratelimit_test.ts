@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
+import { buildShippedFilter } from "../../filters/build.ts";
 import { withExampleFilter } from "../helpers/filters.ts";
-import { fetchText } from "../helpers/net.ts";
+import { gatewayWithRoutes, serveConfig, staticService } from "../helpers/gateway.ts";
+import { eventually, fetchText, freePort, startUpstream } from "../helpers/net.ts";
+import { jwksOf, signToken, testKey } from "../security/jwt/helpers.ts";
 
 Deno.test("ratelimit filter (example config): the login route allows 3 requests per client, then 429 with x-ratelimit-* and flag RL", async () => {
   await withExampleFilter("ratelimit", async (url, gw, upstream) => {
@@ -45,4 +48,55 @@ Deno.test("ratelimit filter (example config): the login route allows 3 requests 
     assert.match(limitedSeries ?? "", / [2-4]$/);
     assert.match(metrics, /^ratelimit_ratelimit_limited [2-4]$/m);
   });
+});
+
+Deno.test("ratelimit filter: a JWT claim key counts per verified subject (AUTHZ phase runs after jwt_authn)", async () => {
+  const key = await testKey("RS256", "k1");
+  const built = await buildShippedFilter("ratelimit");
+  const upstream = startUpstream("app");
+  const port = freePort();
+  const config = gatewayWithRoutes(port, "  - route: [{destination: {host: app, port: {number: 80}}}]") +
+    staticService("app", [upstream.port]) + `apiVersion: security.istio.io/v1
+kind: RequestAuthentication
+metadata: {name: jwt, namespace: istio-system}
+spec:
+  jwtRules:
+  - issuer: https://auth.example.com
+    jwks: '${jwksOf(key)}'
+    outputClaimToHeaders: [{header: x-jwt-sub, claim: sub}]
+---
+apiVersion: extensions.istio.io/v1alpha1
+kind: WasmPlugin
+metadata: {name: ratelimit, namespace: istio-system}
+spec:
+  url: file://${built.path}
+  phase: AUTHZ
+  pluginConfig:
+    rules:
+    - name: per-user
+      key: {jwtClaim: {header: x-jwt-sub}}
+      maxTokens: 2
+      fillInterval: 1m
+`;
+  const gw = await serveConfig(config);
+  try {
+    assert.ok(
+      await eventually(async () => (await fetch(`${gw.adminUrl}/ready`).then((r) => r.text())) === "LIVE\n"),
+    );
+    const as = async (sub: string) => ({
+      headers: { authorization: `Bearer ${await signToken(key, { iss: "https://auth.example.com", sub })}` },
+    });
+    const url = `http://127.0.0.1:${port}/x`;
+    const alice = await as("alice");
+    assert.deepEqual([
+      (await fetchText(url, alice)).status,
+      (await fetchText(url, alice)).status,
+      (await fetchText(url, alice)).status,
+    ], [200, 200, 429]);
+    assert.equal((await fetchText(url, await as("bob"))).status, 200, "another subject has its own bucket");
+    assert.equal(upstream.requests.at(-1)!.headers.get("x-jwt-sub"), "bob");
+  } finally {
+    await gw.close();
+    await upstream.close();
+  }
 });
