@@ -14,7 +14,7 @@ import {
   type Plugin,
   type SharedData,
 } from "../../wasm/mod.ts";
-import type { SharedQueues, StreamInfo, WasmLogger } from "../../wasm/mod.ts";
+import type { LogLevel, SharedQueues, StreamInfo, WasmLogger } from "../../wasm/mod.ts";
 import { type FetchLog, ModuleFetchError, type ModuleSource } from "./module_source.ts";
 import { effectivePullPolicy } from "./oci/pull_policy.ts";
 
@@ -34,6 +34,10 @@ export interface InstanceContext {
   readonly logger: WasmLogger;
   /** Where Lua extensions log (Envoy's `lua` logger). */
   readonly luaLogger: WasmLogger;
+  /** The filters' log level, read on each log call; undefined: info. */
+  readonly logLevel?: () => LogLevel;
+  /** The Lua extensions' log level, likewise. */
+  readonly luaLogLevel?: () => LogLevel;
   /** The gateway's node (`node.*` properties). */
   readonly node?: NodeInfo;
   /** The gateway's own environment (`valueFrom: HOST`). */
@@ -130,6 +134,7 @@ export class PluginInstance {
         name: spec.name,
         failStrategy: spec.failStrategy,
         logger: ctx.luaLogger,
+        logLevel: ctx.luaLogLevel,
         callout: ctx.callout,
       };
       return await this.#adopt(loadLuaPlugin(spec.source.code, options));
@@ -164,6 +169,7 @@ export class PluginInstance {
       sharedData: ctx.sharedData,
       sharedQueues: ctx.sharedQueues,
       logger: ctx.logger,
+      logLevel: ctx.logLevel,
       node: ctx.node,
     }));
   }

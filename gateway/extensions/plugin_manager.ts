@@ -10,6 +10,7 @@ import type { CompiledWasmPlugin } from "../compile/wasm_plugins.ts";
 import {
   type HttpCallout,
   lineLogger,
+  type LogLevel,
   MetricStore,
   type NodeInfo,
   renderPrometheus,
@@ -60,6 +61,10 @@ export interface WasmPluginManagerOptions {
   readonly logger?: WasmLogger;
   /** Where Lua extensions log. @default the `logger` */
   readonly luaLogger?: WasmLogger;
+  /** The level below which filters' log calls are dropped, read on each call. @default info */
+  readonly logLevel?: () => LogLevel;
+  /** The same for Lua extensions. @default {@linkcode logLevel} */
+  readonly luaLogLevel?: () => LogLevel;
   /** The gateway's node, for the filters' `node.*` properties. */
   readonly node?: NodeInfo;
   /** The gateway's environment, for `valueFrom: HOST`. @default Deno.env.get */
@@ -100,6 +105,8 @@ export class WasmPluginManager {
       sharedQueues: new SharedQueues(),
       logger: options.logger ?? lineLogger(),
       luaLogger: options.luaLogger ?? options.logger ?? lineLogger(),
+      logLevel: options.logLevel,
+      luaLogLevel: options.luaLogLevel ?? options.logLevel,
       node: options.node,
       hostEnv: options.hostEnv ?? readEnv,
     };

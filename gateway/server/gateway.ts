@@ -19,6 +19,7 @@ import { LogLevel } from "../log/levels.ts";
 import { LoggerRegistry } from "../log/registry.ts";
 import { RequestLog } from "../log/request_log.ts";
 import { wasmLogger } from "../log/wasm_log.ts";
+import type { LogLevel as WasmLogLevel } from "../../wasm/mod.ts";
 import { luaLogger } from "../log/lua_log.ts";
 import { TrafficWindow } from "../dashboard/traffic_window.ts";
 import { fanOutRequests } from "./request_fanout.ts";
@@ -111,6 +112,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     log: loggers.get("wasm"),
     logger: wasmLogger(loggers.get("wasm")),
     luaLogger: luaLogger(loggers.get("lua")),
+    // Envoy's levels are Proxy-Wasm's (trace 0 .. critical 5): filters see `/logging` changes at once.
+    logLevel: () => loggers.get("wasm").level as number as WasmLogLevel,
+    luaLogLevel: () => loggers.get("lua").level as number as WasmLogLevel,
     node: gatewayNode(options.identity),
     callout: gatewayCallout({
       current: () => config.current(),

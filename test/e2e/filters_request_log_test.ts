@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { withExampleFilter } from "../helpers/filters.ts";
-import { eventually, fetchText, startUpstream } from "../helpers/net.ts";
+import { exampleWasmPlugin, withExampleFilter } from "../helpers/filters.ts";
+import { gatewayWithRoutes, serveConfig, staticService } from "../helpers/gateway.ts";
+import { eventually, fetchText, freePort, startUpstream } from "../helpers/net.ts";
 
 const PREFIX = "wasm log istio-system.request-log: ";
 
@@ -58,4 +59,35 @@ Deno.test("request-log filter (example config): a JSON line per request on the g
     const logged = gw.logs.find((l) => l.includes(PREFIX))!;
     assert.match(logged, /\[info\]\[wasm\]/, "at info on the wasm logger");
   }, upstream);
+});
+
+Deno.test("request-log filter: debug lines appear once admin /logging sets the wasm logger to debug", async () => {
+  const example = await exampleWasmPlugin("request-log");
+  const debugPlugin = example.replace(/level: info\b/, "level: debug");
+  assert.notEqual(debugPlugin, example);
+  const upstream = startUpstream("app");
+  const port = freePort();
+  const gw = await serveConfig(
+    gatewayWithRoutes(port, "  - route: [{destination: {host: app, port: {number: 80}}}]") +
+      staticService("app", [upstream.port]) + "---\n" + debugPlugin,
+  );
+  try {
+    assert.ok(
+      await eventually(async () => (await fetch(`${gw.adminUrl}/ready`).then((r) => r.text())) === "LIVE\n"),
+    );
+    await fetchText(`http://127.0.0.1:${port}/quiet`);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(requestLines(gw.logs).length, 0, "debug lines are dropped at the default info level");
+    const set = await fetch(`${gw.adminUrl}/logging?wasm=debug`, { method: "POST" });
+    await set.body?.cancel();
+    assert.equal(set.status, 200);
+    await fetchText(`http://127.0.0.1:${port}/loud`);
+    assert.ok(
+      await eventually(() => requestLines(gw.logs).some((l) => l.path === "/loud")),
+      gw.logs.join("\n"),
+    );
+  } finally {
+    await gw.close();
+    await upstream.close();
+  }
 });

@@ -70,8 +70,11 @@ export interface PluginOptions {
   env?: Readonly<Record<string, string>>;
   /** Where logs go. @default {console.error lines} */
   logger?: WasmLogger;
-  /** Messages below this level are dropped before they are decoded. @default {LogLevel.Info} */
-  logLevel?: LogLevel;
+  /**
+   * Messages below this level are dropped before they are decoded; a function is read on every call (a level
+   * changed at run time, e.g. through admin `/logging`). @default {LogLevel.Info}
+   */
+  logLevel?: LogLevel | (() => LogLevel);
   /** @default {"FAIL_CLOSE"} */
   failStrategy?: FailStrategy;
   /** CPU and memory bounds. */
@@ -141,7 +144,10 @@ export function resolveOptions(options: PluginOptions): PluginEnv {
     pluginConfig: bytesOf(options.pluginConfig),
     env: options.env ?? {},
     logger: options.logger ?? lineLogger(),
-    logLevel: options.logLevel ?? LogLevel.Info,
+    get logLevel(): LogLevel {
+      const level = options.logLevel;
+      return typeof level === "function" ? level() : level ?? LogLevel.Info;
+    },
     failStrategy: options.failStrategy ?? "FAIL_CLOSE",
     fuelPerCallback: limits.fuelPerCallback === undefined ? 20_000_000 : limits.fuelPerCallback,
     fuelForStart: limits.fuelForStart ?? 200_000_000,
