@@ -36,6 +36,8 @@ export interface FilteredRequest {
   readonly fullPath: string;
   readonly scheme: string;
   readonly si: StreamInfo;
+  /** The request's `x-request-id`, set in the filters' header map (replacing the client's). */
+  readonly requestId?: string;
 }
 
 /** The rest of the request path after the filters: the (possibly rewritten) request; `reroute` when a filter cleared the route cache. */
@@ -75,9 +77,11 @@ export async function runFilterChain(
     }
   };
   try {
+    const fields = HeaderList.from(fr.req.headers);
+    if (fr.requestId !== undefined) fields.setValid("x-request-id", fr.requestId);
     const map = requestHeaderMap(
       { method: fr.req.method, path: fr.fullPath, authority: fr.authority, scheme: fr.scheme },
-      HeaderList.from(fr.req.headers),
+      fields,
     );
     const endOfStream = fr.req.body === null;
     for (const slot of chain) {

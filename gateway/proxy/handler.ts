@@ -233,6 +233,7 @@ async function serveAction(rr: RouteRequest, route: RouteEntry): Promise<Respons
       ),
       scheme: rr.scheme,
       trustProxies: trustedHops > 0,
+      requestIdDecided: rr.requestId !== undefined,
     },
     si,
   };

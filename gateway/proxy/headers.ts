@@ -28,6 +28,7 @@ let skipEnvoy = false;
 let keepForwardedProto = false;
 let sawForwardedProto = false;
 let sawRequestId = false;
+let requestIdDecided = false;
 let connectionNamed: Set<string> | null = null;
 
 function copyEdgeHeader(value: string, name: string): void {
@@ -42,7 +43,7 @@ function copyEdgeHeader(value: string, name: string): void {
       if (!keepForwardedProto) return;
     } else if (name === "x-request-id") {
       // Envoy regenerates the id of an edge request (Istio does not set preserve_external_request_id).
-      if (skipEnvoy) return;
+      if (skipEnvoy && !requestIdDecided) return;
       sawRequestId = true;
     }
   }
@@ -67,6 +68,8 @@ export interface EdgeContext {
   readonly scheme: string;
   /** Whether proxies in front are trusted (`numTrustedProxies` > 0): then their X-Forwarded-Proto is kept. */
   readonly trustProxies: boolean;
+  /** The request's `x-request-id` was decided before its filters ran: forward it as the filters left it. */
+  readonly requestIdDecided?: boolean;
 }
 
 /**
@@ -81,6 +84,7 @@ export function upstreamHeaders(source: Headers, ctx: EdgeContext): HeaderList {
   skipEnvoy = !ctx.addresses.internal;
   keepForwardedProto = ctx.trustProxies;
   sawForwardedProto = sawRequestId = false;
+  requestIdDecided = ctx.requestIdDecided === true;
   connectionNamed = namedByConnection(source.get("connection"));
   source.forEach(copyEdgeHeader);
   const fields = list.fields;

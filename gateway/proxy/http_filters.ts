@@ -19,6 +19,7 @@ import {
   withAuthHeaders,
 } from "../security/jwt/request_authn.ts";
 import type { Router, RouteRequest, SelectedRoute } from "./route_request.ts";
+import { clientAddresses } from "./client_address.ts";
 import { StreamInfo } from "./stream_info.ts";
 
 /** The rest of the filters and the router, after one filter. */
@@ -104,6 +105,7 @@ function wasmPhase(
   next: Stage,
 ): Promise<Response> | Response {
   if (slots.length === 0) return next(rr);
+  rr = withRequestId(rr);
   const si = rr.si ?? new StreamInfo();
   const selected: SelectedRoute = rr.route ?? router.select(rr);
   if (typeof selected !== "number") {
@@ -117,6 +119,7 @@ function wasmPhase(
     fullPath: rr.fullPath,
     scheme: rr.scheme,
     si,
+    requestId: rr.requestId,
   };
   return runFilterChain(slots, fr, async (req, authority, fullPath, reroute) => {
     const q = fullPath.indexOf("?");
@@ -131,6 +134,21 @@ function wasmPhase(
       route: reroute ? undefined : selected,
     });
   });
+}
+
+/**
+ * The request with its `x-request-id` decided, as Envoy's connection manager does before its filters: an
+ * external request gets a new one (Istio does not preserve external ids), an internal one keeps its own.
+ */
+function withRequestId(rr: RouteRequest): RouteRequest {
+  if (rr.requestId !== undefined) return rr;
+  const addresses = clientAddresses(
+    (rr.si?.remote ?? rr.info.remoteAddr).hostname,
+    rr.req.headers.get("x-forwarded-for"),
+    rr.snapshot.mesh.defaultConfig.gatewayTopology.numTrustedProxies,
+  );
+  const own = addresses.internal ? rr.req.headers.get("x-request-id") : null;
+  return { ...rr, requestId: own ?? crypto.randomUUID() };
 }
 
 /** RequestAuthentication: an invalid token is refused; a verified one's claims select the route anew. */

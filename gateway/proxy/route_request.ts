@@ -55,6 +55,11 @@ export interface RouteRequest {
   readonly si?: StreamInfo;
   /** Verified JWT claims (`request.auth.claims`), once RequestAuthentication has run. */
   readonly claims?: Readonly<Record<string, unknown>>;
+  /**
+   * The `x-request-id` chosen before the first filter (as Envoy's connection manager does before its filter
+   * chain), so filters and the upstream see the same one; undefined: chosen when forwarding.
+   */
+  readonly requestId?: string;
   /** The route selected so far; undefined until selected, or after a filter cleared the route cache. */
   readonly route?: SelectedRoute;
 }

@@ -413,3 +413,34 @@ Deno.test("wasm plugin: phases place plugins around jwt_authn and RBAC as Istio 
   assert.equal(await statusWith(wasmPlugin("headers", headersUrl, "  phase: STATS\n"), "/x"), 200);
   assert.equal(await statusWith(wasmPlugin("headers", headersUrl), "/x"), 200);
 });
+
+Deno.test("wasm plugin: filters see the x-request-id the upstream gets (decided before the filters, as Envoy's HCM does)", async () => {
+  const lua = `apiVersion: extensions.istio.io/v1alpha1
+kind: TrafficExtension
+metadata: {name: saw-id, namespace: istio-system}
+spec:
+  lua:
+    inlineCode: |
+      function envoy_on_request(h)
+        h:headers():add("x-filter-saw-id", h:headers():get("x-request-id") or "none")
+      end
+---
+`;
+  await withGateway(lua, async (url, _gw, up) => {
+    // An external request (it came through a proxy): the client's id is replaced, before the filters.
+    await fetchText(`${url}/x`, {
+      headers: { "x-request-id": "client-id", "x-forwarded-for": "203.0.113.7" },
+    });
+    const external = up.requests.at(-1)!.headers;
+    assert.notEqual(external.get("x-request-id"), "client-id");
+    assert.equal(external.get("x-filter-saw-id"), external.get("x-request-id"));
+    // An internal request keeps its id; one without gets a new one, the same for the filter and the upstream.
+    await fetchText(`${url}/x`, { headers: { "x-request-id": "internal-id" } });
+    assert.equal(up.requests.at(-1)!.headers.get("x-request-id"), "internal-id");
+    assert.equal(up.requests.at(-1)!.headers.get("x-filter-saw-id"), "internal-id");
+    await fetchText(`${url}/x`);
+    const fresh = up.requests.at(-1)!.headers;
+    assert.match(fresh.get("x-request-id")!, /^[0-9a-f-]{36}$/);
+    assert.equal(fresh.get("x-filter-saw-id"), fresh.get("x-request-id"));
+  });
+});
