@@ -25,8 +25,6 @@ const AS_DIR = join(TESTDATA, "as");
 const AS_LIB = join(AS_DIR, "lib");
 const WAT_DIR = join(TESTDATA, "wat");
 const SDK_TESTDATA = join(TESTDATA, "sdk");
-/** Where built filters are kept (gitignored). */
-export const CACHE_DIR: string = FILTER_CACHE_DIR;
 /** The folder of the shipped filters (`<name>/filter.ts`). */
 export const FILTERS_DIR: string = fromFileUrl(new URL("./", import.meta.url));
 
@@ -67,7 +65,7 @@ export async function listSdkTestFilters(): Promise<string[]> {
  * @throws {Error} for an unknown name or a source that does not compile.
  */
 export function buildShippedFilter(name: string): Promise<BuiltFilter> {
-  return buildSdkFilter(join(FILTERS_DIR, name), { out: join(CACHE_DIR, `${name}.wasm`) });
+  return buildSdkFilter(join(FILTERS_DIR, name), { out: join(FILTER_CACHE_DIR, `${name}.wasm`) });
 }
 
 /** A test filter's source. */
@@ -109,14 +107,19 @@ async function build(source: FilterSource): Promise<{ bytes: Uint8Array; built: 
   if (source.kind === "wat") {
     const hash = await hashInputs([WABT_VERSION], [source.path]);
     return cached(
-      CACHE_DIR,
+      FILTER_CACHE_DIR,
       source.name,
       hash,
       async () => compileWat(source.path, await Deno.readTextFile(source.path)),
     );
   }
   const hash = await hashInputs([ASC_VERSION, ...ASC_FLAGS], [source.path, ...await filesIn(AS_LIB, ".ts")]);
-  return cached(CACHE_DIR, source.name, hash, () => compileAssemblyScript(AS_DIR, `${source.name}.ts`));
+  return cached(
+    FILTER_CACHE_DIR,
+    source.name,
+    hash,
+    () => compileAssemblyScript(AS_DIR, `${source.name}.ts`),
+  );
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   parseJson,
   registerFilter,
   request,
+  requestPath,
   RootContext,
   sendLocalReply,
   StreamContext,
@@ -155,10 +156,7 @@ class AclStream extends StreamContext {
   onRequestHeaders(endOfStream: bool): Action {
     const root = this.root;
     const client = clientIp(root.trustedHops);
-    const fullPath = request.headers.get(":path");
-    let path = fullPath === null ? "" : fullPath;
-    const q = path.indexOf("?");
-    if (q >= 0) path = path.substring(0, q);
+    const path = requestPath();
     const m = request.headers.get(":method");
     const method = m === null ? "" : m;
     for (let i = 0; i < root.rules.length; i++) {

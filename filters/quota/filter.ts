@@ -15,14 +15,15 @@ import {
   pluginName,
   registerFilter,
   RequestKey,
+  RequestMatch,
   requestPath,
   response,
   RootContext,
+  RouteName,
   sendLocalReply,
   SharedData,
   SharedValue,
   StreamContext,
-  StringMatcher,
   WasmResult,
 } from "@portcullis/filter-sdk";
 
@@ -43,8 +44,7 @@ class Limit {
 
 class Rule {
   name: string = "";
-  routes: string[] = new Array<string>();
-  path: StringMatcher | null = null;
+  match: RequestMatch = new RequestMatch();
   key: RequestKey = new RequestKey();
   limits: Limit[] = new Array<Limit>();
 }
@@ -85,15 +85,8 @@ function parseRule(v: JsonValue, where: string, rule: Rule): string | null {
   if (!v.isObject()) return where + " must be an object";
   rule.name = v.getString("name");
   if (rule.name.length == 0) return where + ".name is required";
-  const match = v.getObject("match");
-  if (match !== null) {
-    rule.routes = match.getStrings("routes");
-    const path = match.get("path");
-    if (path !== null) {
-      rule.path = StringMatcher.fromJson(path);
-      if (rule.path === null) return where + ".match.path must be {exact|prefix|suffix|glob: ...}";
-    }
-  }
+  const matchError = rule.match.parse(v.getObject("match"));
+  if (matchError !== null) return where + "." + matchError;
   const keyError = rule.key.parse(v.get("key"));
   if (keyError !== null) return where + "." + keyError;
   const limits = v.getArray("limits");
@@ -148,20 +141,10 @@ class QuotaRoot extends RootContext {
 
 class QuotaStream extends StreamContext {
   tightest: Standing | null = null;
-  routeName: string | null = null;
+  route: RouteName = new RouteName();
 
   constructor(public root: QuotaRoot) {
     super();
-  }
-
-  route(): string {
-    let name = this.routeName;
-    if (name === null) {
-      const read = getPropertyString("route_name");
-      name = read === null ? "" : read;
-      this.routeName = name;
-    }
-    return name!;
   }
 
   onRequestHeaders(endOfStream: bool): Action {
@@ -172,9 +155,7 @@ class QuotaStream extends StreamContext {
     const limits = new Array<Limit>();
     for (let i = 0; i < root.rules.length; i++) {
       const rule = root.rules[i];
-      if (rule.routes.length > 0 && !rule.routes.includes(this.route())) continue;
-      const p = rule.path;
-      if (p !== null && !p.matches(path)) continue;
+      if (!rule.match.matches(this.route, path)) continue;
       const key = rule.key.value();
       if (key === null) continue;
       for (let j = 0; j < rule.limits.length; j++) {

@@ -15,9 +15,11 @@ import {
   parseJson,
   registerFilter,
   RequestKey,
+  RequestMatch,
   requestPath,
   response,
   RootContext,
+  RouteName,
   sendLocalReply,
   SharedData,
   StreamContext,
@@ -31,18 +33,11 @@ const MAX_CAS_ATTEMPTS = 32;
 /** One limit: which requests, keyed how, at what rate. */
 class Rule {
   name: string = "";
-  routes: string[] = new Array<string>();
-  path: StringMatcher | null = null;
+  match: RequestMatch = new RequestMatch();
   key: RequestKey = new RequestKey();
   maxTokens: i64 = 0;
   tokensPerFill: i64 = 0;
   fillMillis: i64 = 0;
-
-  applies(stream: RateLimitStream, path: string): bool {
-    if (this.routes.length > 0 && !this.routes.includes(stream.route())) return false;
-    const m = this.path;
-    return m === null || m.matches(path);
-  }
 
   /** `x-ratelimit-limit` as Envoy writes it (IETF draft 03): `"<limit>, <limit>;w=<window seconds>"`. */
   limitHeader(): string {
@@ -67,15 +62,10 @@ function parseRule(v: JsonValue, index: i32): Rule | null {
   rule.name = v.getString("name");
   if (rule.name.length == 0) return failRule(where + ".name is required");
   const match = v.getObject("match");
-  if (match !== null) {
-    rule.routes = match.getStrings("routes");
-    const path = match.get("path");
-    if (path !== null) {
-      rule.path = StringMatcher.fromJson(path);
-      if (rule.path === null) return failRule(where + ".match.path must be {exact|prefix|suffix|glob: ...}");
-    } else if (match.has("pathPrefix")) {
-      rule.path = new StringMatcher(1, match.getString("pathPrefix"), false);
-    }
+  const matchError = rule.match.parse(match);
+  if (matchError !== null) return failRule(where + "." + matchError);
+  if (match !== null && match.get("path") === null && match.has("pathPrefix")) {
+    rule.match.path = new StringMatcher(1, match.getString("pathPrefix"), false);
   }
   const keyError = rule.key.parse(v.get("key"));
   if (keyError !== null) return failRule(where + "." + keyError);
@@ -185,21 +175,10 @@ class RateLimitStream extends StreamContext {
   /** The verdict with the fewest tokens left, for the response headers. */
   tightest: Verdict | null = null;
   /** `route_name`, read when a rule first needs it. */
-  routeName: string | null = null;
+  route: RouteName = new RouteName();
 
   constructor(public root: RateLimitRoot) {
     super();
-  }
-
-  /** The matched route's name ("" when none). */
-  route(): string {
-    let name = this.routeName;
-    if (name === null) {
-      const read = getPropertyString("route_name");
-      name = read === null ? "" : read;
-      this.routeName = name;
-    }
-    return name!;
   }
 
   onRequestHeaders(endOfStream: bool): Action {
@@ -207,7 +186,7 @@ class RateLimitStream extends StreamContext {
     const rules = this.root.rules;
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i];
-      if (!rule.applies(this, path)) continue;
+      if (!rule.match.matches(this.route, path)) continue;
       const key = rule.key.value();
       if (key === null) continue;
       const verdict = this.root.take(rule, key);

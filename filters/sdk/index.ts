@@ -16,5 +16,5 @@ export { parseDurationMillis } from "./duration";
 export { globMatches, StringMatcher } from "./string_match";
 export { Cidr, parseIp } from "./cidr";
 export { clientIp, stripPort } from "./client";
-export { RequestKey, requestPath } from "./request_key";
+export { RequestKey, RequestMatch, requestPath, RouteName } from "./request_key";
 export { Attribute, attributeError, responseFlagsText } from "./attribute";

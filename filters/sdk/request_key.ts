@@ -4,8 +4,9 @@
 //   {jwtClaim: {issuer: ISS, claim: NAME}} (Envoy's jwt_authn metadata) · {property: "a.b"} or [segments]
 import { clientIp } from "./client";
 import { JsonValue } from "./json";
-import { getPropertyAt } from "./properties";
+import { getPropertyAt, getPropertyString } from "./properties";
 import { request } from "./stream_control";
+import { StringMatcher } from "./string_match";
 
 const KEY_NONE = 0;
 const KEY_HEADER = 1;
@@ -20,6 +21,44 @@ export function requestPath(): string {
   if (full === null) return "";
   const q = full.indexOf("?");
   return q < 0 ? full : full.substring(0, q);
+}
+
+/** The current request's route name (`route_name`, "" when none), read when first asked for; one per stream. */
+export class RouteName {
+  private name: string | null = null;
+
+  value(): string {
+    let name = this.name;
+    if (name === null) {
+      const read = getPropertyString("route_name");
+      name = read === null ? "" : read;
+      this.name = name;
+    }
+    return name!;
+  }
+}
+
+/** Which requests a per-key limit's rule applies to: `match: {routes: [NAME…], path: {exact|prefix|…}}`. */
+export class RequestMatch {
+  routes: string[] = new Array<string>();
+  path: StringMatcher | null = null;
+
+  /** Reads a rule's `match` (null: every request); returns an error message (prefixed "match…") or null. */
+  parse(match: JsonValue | null): string | null {
+    if (match === null) return null;
+    this.routes = match.getStrings("routes");
+    const path = match.get("path");
+    if (path === null) return null;
+    this.path = StringMatcher.fromJson(path);
+    return this.path === null ? "match.path must be {exact|prefix|suffix|glob: ...}" : null;
+  }
+
+  /** Whether the current request (its route, its `path` without the query) is one the rule applies to. */
+  matches(route: RouteName, path: string): bool {
+    if (this.routes.length > 0 && !this.routes.includes(route.value())) return false;
+    const m = this.path;
+    return m === null || m.matches(path);
+  }
 }
 
 /** Where a key comes from; the default (no key configured) gives "" for every request. */

@@ -4,11 +4,22 @@
  * temporary file and a rename, so parallel test workers never read half a file.
  * @module
  */
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath as fromFileUrl } from "node:url";
 
 /** Where built filters are kept (gitignored). */
 export const FILTER_CACHE_DIR: string = fromFileUrl(new URL("../../.cache/filters/", import.meta.url));
+
+/** The `.ts` files of `dir` except tests, sorted: a build's sources for {@linkcode hashInputs}. */
+export async function sourcesIn(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.isFile && entry.name.endsWith(".ts") && !entry.name.endsWith("_test.ts")) {
+      out.push(join(dir, entry.name));
+    }
+  }
+  return out.sort();
+}
 
 /** SHA-256 (hex, first 16 characters) of the strings and files given. */
 export async function hashInputs(parts: readonly string[], files: readonly string[]): Promise<string> {
@@ -51,4 +62,10 @@ export async function writeAtomically(path: string, bytes: Uint8Array): Promise<
   const tmp = `${path}.${crypto.randomUUID()}.tmp`;
   await Deno.writeFile(tmp, bytes);
   await Deno.rename(tmp, path);
+}
+
+/** Writes a build's output to `out` too (making its folder), for a build asked to leave a copy there. */
+export async function writeCopy(out: string, bytes: Uint8Array): Promise<void> {
+  await Deno.mkdir(resolve(out, ".."), { recursive: true });
+  await writeAtomically(out, bytes);
 }

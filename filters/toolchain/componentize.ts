@@ -11,7 +11,7 @@ import { basename, join, resolve } from "node:path";
 import { fileURLToPath as fromFileUrl } from "node:url";
 import { WIT_FILE_URL, WIT_WORLD, WORLD_EXPORTS } from "../../wasm/component/world.ts";
 import { ASC_VERSION, CompileError } from "./assemblyscript.ts";
-import { cached, FILTER_CACHE_DIR, hashInputs, writeAtomically } from "./cache.ts";
+import { cached, FILTER_CACHE_DIR, hashInputs, sourcesIn, writeCopy } from "./cache.ts";
 import { renameExports, witExportNames } from "./export_names.ts";
 
 /** The jco package the build uses (its wasm-tools and transpiler). */
@@ -108,16 +108,6 @@ export async function componentize(core: Uint8Array): Promise<Uint8Array> {
   return component;
 }
 
-async function sourcesIn(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for await (const entry of Deno.readDir(dir)) {
-    if (entry.isFile && entry.name.endsWith(".ts") && !entry.name.endsWith("_test.ts")) {
-      out.push(join(dir, entry.name));
-    }
-  }
-  return out.sort();
-}
-
 /** A built component filter. */
 export interface BuiltComponent {
   /** The filter's name. */
@@ -162,7 +152,6 @@ export async function buildComponent(
     async () => await componentize(await compileComponentCore(folder, entry)),
   );
   if (options.out === undefined) return { name, ...result };
-  await Deno.mkdir(resolve(options.out, ".."), { recursive: true });
-  await writeAtomically(options.out, result.bytes);
+  await writeCopy(options.out, result.bytes);
   return { name, ...result, path: options.out };
 }

@@ -6,7 +6,7 @@
  */
 import { basename, join, resolve } from "node:path";
 import { ASC_VERSION, compileSdkFilter, SDK_DIR, SDK_FLAGS } from "./assemblyscript.ts";
-import { cached, FILTER_CACHE_DIR, hashInputs, writeAtomically } from "./cache.ts";
+import { cached, FILTER_CACHE_DIR, hashInputs, sourcesIn, writeCopy } from "./cache.ts";
 
 /** A built SDK filter. */
 export interface BuiltFilter {
@@ -24,16 +24,6 @@ export interface BuiltFilter {
 export interface BuildOptions {
   /** Also write the module to this file. */
   readonly out?: string;
-}
-
-async function sourcesIn(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for await (const entry of Deno.readDir(dir)) {
-    if (!entry.isFile || !entry.name.endsWith(".ts")) continue;
-    if (entry.name.endsWith("_test.ts")) continue;
-    out.push(join(dir, entry.name));
-  }
-  return out.sort();
 }
 
 /** Whether `dir` holds an SDK filter (a `filter.ts`). */
@@ -59,7 +49,6 @@ export async function buildSdkFilter(dir: string, options: BuildOptions = {}): P
   );
   const result = await cached(FILTER_CACHE_DIR, `sdk-${name}`, hash, () => compileSdkFilter(folder));
   if (options.out === undefined) return { name, ...result };
-  await Deno.mkdir(resolve(options.out, ".."), { recursive: true });
-  await writeAtomically(options.out, result.bytes);
+  await writeCopy(options.out, result.bytes);
   return { name, ...result, path: options.out };
 }

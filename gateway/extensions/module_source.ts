@@ -108,6 +108,7 @@ async function download(url: string, sha256: string | undefined, cacheDir: strin
     throw new ModuleFetchError(`download of ${url} failed: ${(e as Error).message}`);
   }
   await checked(bytes, sha256, url);
-  await storeModule(cacheDir, await sha256Hex(bytes), bytes);
+  // A checked module's digest is the one given: no second hash.
+  await storeModule(cacheDir, sha256?.toLowerCase() ?? await sha256Hex(bytes), bytes);
   return bytes;
 }

@@ -97,11 +97,6 @@ export class PluginInstance {
     return this.#error ?? this.plugin?.lastError;
   }
 
-  /** Streams in flight on this instance. */
-  get active(): number {
-    return this.#active;
-  }
-
   /** A stream for one request (counted until `released`). */
   createStream(info: StreamInfo): ReturnType<Plugin["createStream"]> {
     this.#active++;

@@ -7,7 +7,7 @@ import { type LogLevel, type LogLevelName, logLevelName } from "./levels.ts";
 import { Logger, type LogSink } from "./logger.ts";
 
 /** The loggers and what each one writes. */
-export const GATEWAY_LOGGERS = {
+const GATEWAY_LOGGERS = {
   admin: "admin server: addresses, log level changes",
   config: "config loads, rejections, warnings; listeners opening and closing",
   connection: "per request (debug): downstream connections closed before the response ended",

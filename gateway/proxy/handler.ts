@@ -227,7 +227,7 @@ async function serveAction(rr: RouteRequest, route: RouteEntry): Promise<Respons
     startedAt: rr.startedAt,
     edge: {
       addresses: clientAddresses(
-        (rr.si?.remote ?? rr.info.remoteAddr).hostname,
+        rr.info.remoteAddr.hostname,
         req.headers.get("x-forwarded-for"),
         trustedHops,
       ),

@@ -114,7 +114,7 @@ function wasmPhase(
   }
   const fr = {
     req: rr.req,
-    remote: si.remote ?? rr.info.remoteAddr,
+    remote: rr.info.remoteAddr,
     authority: rr.authority,
     fullPath: rr.fullPath,
     scheme: rr.scheme,
@@ -143,7 +143,7 @@ function wasmPhase(
 function withRequestId(rr: RouteRequest): RouteRequest {
   if (rr.requestId !== undefined) return rr;
   const addresses = clientAddresses(
-    (rr.si?.remote ?? rr.info.remoteAddr).hostname,
+    rr.info.remoteAddr.hostname,
     rr.req.headers.get("x-forwarded-for"),
     rr.snapshot.mesh.defaultConfig.gatewayTopology.numTrustedProxies,
   );
@@ -204,7 +204,7 @@ function attributesOf(rr: RouteRequest): AuthzAttributes {
     path: rr.path,
     fullPath: rr.fullPath,
     scheme: rr.scheme,
-    peer: (rr.si?.remote ?? rr.info.remoteAddr).hostname,
+    peer: rr.info.remoteAddr.hostname,
     localAddress: rr.options.localAddress ?? `0.0.0.0:${rr.options.port}`,
     trustedHops: rr.snapshot.mesh.defaultConfig.gatewayTopology.numTrustedProxies,
     claims: rr.claims,

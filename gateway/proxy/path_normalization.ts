@@ -21,10 +21,13 @@
 import type { PathNormalization } from "../config/mesh/types.ts";
 
 /**
- * A `:path` made only of characters BASE mode leaves alone: printable ASCII without `%`, `\`, `.`, `#` and the
- * characters it escapes (`"`, `<`, `>`, `^`, `` ` ``, `{`, `|`, `}`).
+ * A `:path` whose path BASE mode leaves alone: printable ASCII without `%`, `\`, `#` and the characters it
+ * escapes (`"`, `<`, `>`, `^`, `` ` ``, `{`, `|`, `}`), then any query without a `#fragment`. Its dot segments
+ * are ruled out by {@link DOT_SEGMENT}.
  */
-const PLAIN_PATH = /^[!$&'()*+,\-/0-9:;=?@A-Z[\]_a-z~]*$/;
+const PLAIN_PATH = /^[!$&'()*+,\-./0-9:;=@A-Z[\]_a-z~]*(?:\?[^#]*)?$/;
+/** A `.` or `..` segment (with `;params`, stripped before resolving): BASE mode resolves it. */
+const DOT_SEGMENT = /(?:^|\/)\.\.?(?:[/;?]|$)/;
 
 /**
  * The normalized `:path` (path and query) of `fullPath` under `mode`, or undefined when Envoy rejects the path
@@ -33,7 +36,9 @@ const PLAIN_PATH = /^[!$&'()*+,\-/0-9:;=?@A-Z[\]_a-z~]*$/;
 export function normalizePath(fullPath: string, mode: PathNormalization): string | undefined {
   const merge = mode === "MERGE_SLASHES" || mode === "DECODE_AND_MERGE_SLASHES";
   if (mode === "NONE") return stripFragment(fullPath);
-  if (PLAIN_PATH.test(fullPath) && !(merge && fullPath.includes("//"))) return fullPath;
+  if (PLAIN_PATH.test(fullPath) && !DOT_SEGMENT.test(fullPath) && !(merge && fullPath.includes("//"))) {
+    return fullPath;
+  }
   const withoutFragment = stripFragment(fullPath);
   const q = withoutFragment.indexOf("?");
   let path = q < 0 ? withoutFragment : withoutFragment.slice(0, q);

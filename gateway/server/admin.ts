@@ -91,14 +91,7 @@ export function createAdminApp(deps: AdminDeps): Hono {
     }
     return c.text(statsText(statsSources(deps), filter, c.req.query("usedonly") !== undefined));
   });
-  app.get(
-    "/stats/prometheus",
-    async (c) =>
-      c.text(
-        (await deps.metrics.metrics()) + statsPrometheus(statsSources(deps)) +
-          (deps.wasm?.renderMetrics() ?? ""),
-      ),
-  );
+  app.get("/stats/prometheus", async (c) => c.text(await prometheusText(deps)));
   app.get("/ready", (c) => (isReady(deps) ? c.text("LIVE\n") : c.text("NOT READY\n", 503)));
   return app;
 }
@@ -113,9 +106,15 @@ export function createReadinessApp(deps: AdminDeps): Hono {
 /** The Prometheus scrape endpoint (`/stats/prometheus`). */
 export function createPrometheusApp(deps: AdminDeps): Hono {
   const app = new Hono();
-  app.get(
-    "/stats/prometheus",
-    async (c) => c.text((await deps.metrics.metrics()) + (deps.wasm?.renderMetrics() ?? "")),
-  );
+  app.get("/stats/prometheus", async (c) => c.text(await prometheusText(deps)));
   return app;
+}
+
+/**
+ * Everything one scrape returns, on the admin port and on :15090 alike (as Istio's merged endpoint): Istio's
+ * metrics, Envoy's cluster and listener stats, and the WasmPlugins' metrics.
+ */
+async function prometheusText(deps: AdminDeps): Promise<string> {
+  return (await deps.metrics.metrics()) + statsPrometheus(statsSources(deps)) +
+    (deps.wasm?.renderMetrics() ?? "");
 }

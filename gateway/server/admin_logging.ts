@@ -15,7 +15,7 @@ export interface LoggingReply {
 }
 
 /** `active loggers:` then `  name: level` lines (the listing `istioctl proxy-config log` reads). */
-export function listLoggers(loggers: LoggerRegistry): string {
+function listLoggers(loggers: LoggerRegistry): string {
   return "active loggers:\n" + loggers.list().map((l) => `  ${l.name}: ${l.level}\n`).join("") + "\n";
 }
 

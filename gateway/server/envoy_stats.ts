@@ -71,7 +71,7 @@ function statsOf(name: string, state: ClusterState): ClusterStat[] {
 }
 
 /** Every cluster's statistics, clusters in name order. */
-export function clusterStats(clusters: ClusterStates): ClusterStat[] {
+function clusterStats(clusters: ClusterStates): ClusterStat[] {
   const entries = [...clusters.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return entries.flatMap(([name, state]) => statsOf(name, state));
 }

@@ -105,6 +105,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     log: loggers.get("config"),
     httpLog: loggers.get("http"),
   });
+  // Filters' and the span exporter's calls to mesh clusters.
+  const callout = gatewayCallout({
+    current: () => config.current(),
+    endpoints: listeners.endpoints,
+    clusters: listeners.clusterStates,
+    send: sendUpstreamAuto,
+  });
   const wasm = new WasmPluginManager({
     cacheDir: options.wasmCacheDir,
     credentialsDir: options.wasmCredentialsDir,
@@ -116,12 +123,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     logLevel: () => loggers.get("wasm").level as number as WasmLogLevel,
     luaLogLevel: () => loggers.get("lua").level as number as WasmLogLevel,
     node: gatewayNode(options.identity),
-    callout: gatewayCallout({
-      current: () => config.current(),
-      endpoints: listeners.endpoints,
-      clusters: listeners.clusterStates,
-      send: sendUpstreamAuto,
-    }),
+    callout,
   });
   const config = new ConfigManager({
     source: options.source,
@@ -141,12 +143,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const telemetry = options.telemetry === false ? undefined : new GatewayTelemetry({
     registry: metrics,
     identity: options.identity,
-    spanTransport: calloutTransport(gatewayCallout({
-      current: () => config.current(),
-      endpoints: listeners.endpoints,
-      clusters: listeners.clusterStates,
-      send: sendUpstreamAuto,
-    })),
+    spanTransport: calloutTransport(callout),
   });
   await config.reload();
 

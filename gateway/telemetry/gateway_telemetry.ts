@@ -11,10 +11,11 @@ import { AccessLogs } from "./access_log/access_logs.ts";
 import type { ByteSink, WriterOptions } from "./access_log/writer.ts";
 import { WriterPool } from "./access_log/writer_pool.ts";
 import { nodeAttribute } from "./cel/mod.ts";
+import type { CelMap } from "./cel/values.ts";
 import { IstioMetrics } from "./metrics/istio_metrics.ts";
 import type { RequestRecord } from "./request_record.ts";
 import { type ResolveOptions, resolveTelemetry, type TelemetrySettings } from "./resolve/mod.ts";
-import { type GatewayWorkload, gatewayWorkload } from "./workload.ts";
+import { gatewayWorkload } from "./workload.ts";
 import { GatewayTracing, type GatewayTracingOptions } from "./tracing/gateway_tracing.ts";
 import type { SpanTransport } from "./tracing/exporter.ts";
 import type { Tracer } from "./tracing/tracer.ts";
@@ -48,14 +49,14 @@ export interface GatewayTelemetryOptions {
 /** Metrics, access logs and tracing of the gateway. */
 export class GatewayTelemetry {
   readonly #identity: GatewayIdentity;
-  readonly #workload: GatewayWorkload;
   readonly #metrics: IstioMetrics;
   readonly #pool: WriterPool;
   readonly #hostname: string;
+  /** CEL's `node` attribute of this gateway, for access logs and span tags. */
+  readonly #node: CelMap;
   readonly #resolveOptions: ResolveOptions;
   readonly #tracing: GatewayTracing;
   #logs: AccessLogs;
-  #settings?: TelemetrySettings;
   #errors = 0;
   #active = true;
   /** Writers being closed after config changes. */
@@ -64,22 +65,23 @@ export class GatewayTelemetry {
   /** Registers the metrics; until {@link update} runs, metrics are on and nothing is logged. */
   constructor(options: GatewayTelemetryOptions) {
     this.#identity = options.identity;
-    this.#workload = gatewayWorkload(options.identity, {
+    const workload = gatewayWorkload(options.identity, {
       name: options.workloadName,
       cluster: options.clusterId,
     });
     this.#metrics = new IstioMetrics(options.registry, {
-      workload: this.#workload,
+      workload,
       maxSeries: options.maxSeries,
     });
     this.#pool = new WriterPool(options.writer, options.openSink);
     this.#hostname = options.hostname ?? machineHostname();
+    this.#node = nodeAttribute(workload);
     this.#resolveOptions = options.resolve ?? {};
     this.#tracing = new GatewayTracing({
       ...options.tracing,
       identity: options.identity,
-      workload: this.#workload,
-      operators: { hostname: this.#hostname, node: nodeAttribute(this.#workload) },
+      workload,
+      operators: { hostname: this.#hostname, node: this.#node },
       transport: options.spanTransport,
     });
     this.#logs = this.#compileLogs({
@@ -108,16 +110,6 @@ export class GatewayTelemetry {
     return this.#tracing;
   }
 
-  /** The gateway workload the `source_*` labels describe. */
-  get workload(): GatewayWorkload {
-    return this.#workload;
-  }
-
-  /** The settings of the last {@link update}. */
-  get settings(): TelemetrySettings | undefined {
-    return this.#settings;
-  }
-
   /** Records that threw (and were skipped). */
   get errors(): number {
     return this.#errors;
@@ -141,11 +133,10 @@ export class GatewayTelemetry {
     this.#active = resolved.metrics.enabled || !this.#logs.empty || this.#tracing.tracer !== undefined;
     const closing = this.#pool.retain(this.#logs.paths);
     this.#closing = Promise.all([this.#closing, closing]).then(() => {});
-    this.#settings = {
+    return {
       ...resolved,
       warnings: [...resolved.warnings, ...metricWarnings, ...this.#logs.warnings, ...tracingWarnings],
     };
-    return this.#settings;
   }
 
   /** Records one finished request into the metrics and the access logs, and ends its trace. Never throws. */
@@ -172,7 +163,7 @@ export class GatewayTelemetry {
   #compileLogs(settings: TelemetrySettings): AccessLogs {
     return new AccessLogs(settings.accessLogs, this.#pool, {
       hostname: this.#hostname,
-      node: nodeAttribute(this.#workload),
+      node: this.#node,
     });
   }
 }

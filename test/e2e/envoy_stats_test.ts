@@ -32,11 +32,24 @@ Deno.test("admin stats: listener downstream_rq_* and cluster rq_active/pending g
       ]
     ) assert.ok(stats.includes(`${line}\n`), `${line} in:\n${stats}`);
 
-    const prom = (await fetchText(`${gw.adminUrl}/stats/prometheus`)).body;
     const hcm = `envoy_http_conn_manager_prefix="outbound_0.0.0.0_${port}"`;
-    assert.ok(prom.includes(`envoy_http_downstream_rq_total{${hcm}} 4\n`), prom);
-    assert.ok(prom.includes(`envoy_http_downstream_rq_xx{envoy_response_code_class="2",${hcm}} 3\n`));
-    assert.ok(prom.includes("# TYPE envoy_http_downstream_rq_active gauge\n"));
+    // The admin port and Istio's merged scrape port serve the same Envoy stats.
+    for (
+      const url of [
+        `${gw.adminUrl}/stats/prometheus`,
+        `http://127.0.0.1:${gw.prometheus!.port}/stats/prometheus`,
+      ]
+    ) {
+      const prom = (await fetchText(url)).body;
+      assert.ok(prom.includes(`envoy_http_downstream_rq_total{${hcm}} 4\n`), prom);
+      assert.ok(prom.includes(`envoy_http_downstream_rq_xx{envoy_response_code_class="2",${hcm}} 3\n`));
+      assert.ok(prom.includes("# TYPE envoy_http_downstream_rq_active gauge\n"));
+      assert.ok(
+        prom.includes(
+          'envoy_cluster_upstream_rq_active{cluster_name="outbound|80||app.default.svc.cluster.local"} 0\n',
+        ),
+      );
+    }
   } finally {
     await gw.close();
     await up.close();

@@ -9,6 +9,7 @@
  * @module
  */
 import { injectFuelMetering } from "../sandbox/fuel.ts";
+import { sha256Hex } from "../runtime/compile.ts";
 import { capMemory } from "../sandbox/memory_cap.ts";
 import { componentShape } from "./component_binary.ts";
 import { transpileComponent } from "./transpile.ts";
@@ -55,11 +56,6 @@ export class ComponentWorldError extends Error {
 
 const CACHE_SIZE = 32;
 const cache = new Map<string, Promise<CompiledComponent>>();
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /**
  * Component `bytes` transpiled, checked and compiled.

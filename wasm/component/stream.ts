@@ -21,7 +21,7 @@ import {
   type Reply,
   type TrailersResult,
 } from "../runtime/results.ts";
-import { FAIL_CLOSE_REPLY, type HttpFilterStream } from "../runtime/stream.ts";
+import { concat, FAIL_CLOSE_REPLY, type HttpFilterStream, overflowReply } from "../runtime/stream.ts";
 import { type HostStream, REQUEST } from "./host.ts";
 import type { ComponentVm } from "./vm.ts";
 import type { LocalReply } from "./wit_types/interfaces/portcullis-filter-types.d.ts";
@@ -57,29 +57,6 @@ export function toHostReply(reply: LocalReply): HostReply {
     body: reply.body,
     headers,
     grpcStatus: undefined,
-  };
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  if (b.length === 0) return a;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}
-
-function overflowReply(direction: number): Reply {
-  const request = direction === REQUEST;
-  return {
-    action: "reply",
-    reply: {
-      status: request ? 413 : 500,
-      details: request ? "request_payload_too_large" : "response_payload_too_large",
-      body: new TextEncoder().encode(request ? "Payload Too Large" : "Internal Server Error"),
-      headers: new HeaderList(["content-type", "text/plain"]),
-      grpcStatus: undefined,
-    },
   };
 }
 

@@ -24,40 +24,14 @@ import {
   type HeadersOutcome,
   type HeadersResult,
   type LocalReply,
-  type Reply,
   RESET,
   type TrailersResult,
 } from "../runtime/results.ts";
-import { FAIL_CLOSE_REPLY, type HttpFilterStream } from "../runtime/stream.ts";
+import { concat, FAIL_CLOSE_REPLY, type HttpFilterStream, overflowReply } from "../runtime/stream.ts";
 import type { LuaHostStream } from "./host.ts";
 import type { LuaVm, RunResult } from "./vm.ts";
 
 const EMPTY = new Uint8Array(0);
-const ENCODER = new TextEncoder();
-
-/** Envoy's reply when a buffered body outgrows the limit: 413 for a request, 500 for a response. */
-function overflowReply(direction: number): Reply {
-  const request = direction === 0;
-  return {
-    action: "reply",
-    reply: {
-      status: request ? 413 : 500,
-      details: request ? "request_payload_too_large" : "response_payload_too_large",
-      body: ENCODER.encode(request ? "Payload Too Large" : "Internal Server Error"),
-      headers: new HeaderList(["content-type", "text/plain"]),
-      grpcStatus: undefined,
-    },
-  };
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  if (b.length === 0) return a;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}
 
 /** What a call's result means for the stream (`call`: waiting for an `httpCall()`; `reset`: the stream ended). */
 type Settled = "continue" | "wait" | "call" | "reply" | "fail" | "reset";

@@ -29,15 +29,18 @@ export interface CompileOptions {
 const CACHE_SIZE = 32;
 const cache = new Map<string, Promise<CompiledFilter>>();
 
+/** The hex SHA-256 of `bytes` (the compile caches' key). */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 /**
  * `bytes` checked, metered and capped, then compiled.
  * @throws {UnknownAbiError} for a module without an ABI marker; other errors for invalid modules.
  */
 export async function compileFilter(bytes: Uint8Array, options: CompileOptions): Promise<CompiledFilter> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
-  const key = `${
-    Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("")
-  }/${options.initialFuel}/${options.maxMemoryPages}`;
+  const key = `${await sha256Hex(bytes)}/${options.initialFuel}/${options.maxMemoryPages}`;
   let entry = cache.get(key);
   if (entry) {
     cache.delete(key);

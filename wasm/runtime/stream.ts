@@ -79,7 +79,8 @@ export const FAIL_CLOSE_REPLY: LocalReply = Object.freeze({
   grpcStatus: 14,
 });
 
-function overflowReply(direction: number): Reply {
+/** Envoy's reply when a buffered body outgrows the limit: 413 for a request, 500 for a response. */
+export function overflowReply(direction: number): Reply {
   const request = direction === REQUEST;
   return {
     action: "reply",
@@ -93,7 +94,8 @@ function overflowReply(direction: number): Reply {
   };
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+/** `a` then `b` in one buffer (either one itself when the other is empty). */
+export function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   if (a.length === 0) return b;
   if (b.length === 0) return a;
   const out = new Uint8Array(a.length + b.length);

@@ -67,7 +67,7 @@ export function compileAuthorization(config: ConfigSet, ctx: AuthzCompileContext
 }
 
 /** The AuthorizationPolicies applying to the gateway `identity`: root namespace first, then its own. */
-export function selectAuthorizationPolicies(
+function selectAuthorizationPolicies(
   config: ConfigSet,
   identity: GatewayIdentity,
   rootNamespace: string,

@@ -3,6 +3,7 @@
  * large blob nor a gzip bomb may exhaust the gateway's memory.
  * @module
  */
+import { concatChunks } from "../../proxy/http1/body_read_ahead.ts";
 import { ModuleFetchError } from "../module_error.ts";
 
 /** All bytes of `source` (a Response's body or a stream); throws ModuleFetchError past `max` bytes. */
@@ -36,11 +37,5 @@ export async function readBounded(
     }
     chunks.push(value);
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.length;
-  }
-  return out;
+  return concatChunks(chunks);
 }

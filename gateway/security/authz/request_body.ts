@@ -4,6 +4,7 @@
  * gets the first bytes. The request forwarded afterwards carries the whole body either way.
  * @module
  */
+import { concatChunks } from "../../proxy/http1/body_read_ahead.ts";
 
 /** What buffering gave: the check's bytes and the request to forward; or `tooLarge`. */
 export type BufferedBody =
@@ -30,7 +31,7 @@ export async function bufferRequestBody(
     chunks.push(r.value);
     total += r.value.length;
   }
-  const all = concat(chunks, total);
+  const all = concatChunks(chunks);
   if (done) return { tooLarge: false, bytes: all, req: new Request(req, { body: all as BodyInit }) };
   if (!allowPartial) {
     await reader.cancel();
@@ -54,15 +55,4 @@ export async function bufferRequestBody(
     bytes: all.subarray(0, maxBytes),
     req: new Request(req, { body: rest, duplex: "half" } as RequestInit),
   };
-}
-
-function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }

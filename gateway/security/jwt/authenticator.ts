@@ -43,7 +43,7 @@ interface Verified {
 }
 
 /** How many verified tokens an authenticator keeps by default. */
-export const DEFAULT_VERIFIED_TOKENS = 1000;
+const DEFAULT_VERIFIED_TOKENS = 1000;
 
 /** The JWT rules of one snapshot, with their keys. */
 export class JwtAuthenticator {
@@ -164,7 +164,7 @@ export class JwtAuthenticator {
  * authorization read: each listed top-level claim holding a string becomes the list of its space-separated words
  * (`"scope": "read write"` → `["read", "write"]`); a string with no words stays as it is.
  */
-export function splitSpaceDelimited(
+function splitSpaceDelimited(
   claims: Readonly<Record<string, unknown>>,
   names: readonly string[],
 ): Readonly<Record<string, unknown>> {

@@ -10,7 +10,7 @@ import { KeySet } from "./key_set.ts";
 import { fetchJwksUri } from "./oidc_discovery.ts";
 
 /** Istio's `PILOT_JWT_PUB_KEY_REFRESH_INTERVAL` default. */
-export const DEFAULT_REFRESH_MS = 20 * 60_000;
+const DEFAULT_REFRESH_MS = 20 * 60_000;
 
 /** The key istiod inlines when it cannot fetch a JWKS: an RSA key no signature verifies with. */
 export const FAKE_KEYS = new KeySet([{ kty: "RSA", e: "AQAB", n: "Error-IstiodFailedToFetchJwksUri" }]);

@@ -6,7 +6,7 @@
  */
 
 /** The discovery document's address for `issuer`. */
-export function discoveryUrl(issuer: string): string {
+function discoveryUrl(issuer: string): string {
   return `${issuer.replace(/\/$/, "")}/.well-known/openid-configuration`;
 }
 

@@ -11,7 +11,7 @@ import { JwksCache } from "./jwks_cache.ts";
 import { JwtFailure, JwtStatus, wwwAuthenticate } from "./status.ts";
 
 /** The remote JWKS shared by every snapshot of the process. */
-export const sharedJwksCache: JwksCache = new JwksCache();
+const sharedJwksCache: JwksCache = new JwksCache();
 
 const authenticators = new WeakMap<Snapshot, JwtAuthenticator>();
 

@@ -39,7 +39,7 @@ const ALGORITHMS = new Set([
 ]);
 
 /** Envoy's allowed clock skew, in seconds. */
-export const CLOCK_SKEW_SECONDS = 60;
+const CLOCK_SKEW_SECONDS = 60;
 
 const BASE64URL = /^[A-Za-z0-9_-]*={0,2}$/;
 const DECODER = new TextDecoder("utf-8", { fatal: true });

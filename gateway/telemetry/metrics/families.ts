@@ -41,7 +41,7 @@ interface ExportedFamily {
 }
 
 /** The key of a label set (names and values, in the given order). */
-export function labelsKey(labels: Labels): string {
+function labelsKey(labels: Labels): string {
   let key = "";
   for (const name in labels) key += `${name}\u0000${labels[name]}\u0001`;
   return key;

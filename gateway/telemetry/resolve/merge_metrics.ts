@@ -20,7 +20,7 @@ export interface ProviderMetrics {
 }
 
 /** Every standard metric except `ALL_METRICS`, sorted. */
-export const ALL_METRIC_NAMES: readonly string[] = ISTIO_METRICS.filter((m) => m !== "ALL_METRICS").sort();
+const ALL_METRIC_NAMES: readonly string[] = ISTIO_METRICS.filter((m) => m !== "ALL_METRICS").sort();
 
 interface Accumulated {
   disabled?: boolean;

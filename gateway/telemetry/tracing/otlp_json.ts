@@ -51,7 +51,7 @@ function attributes(entries: Iterable<readonly [string, string]>): string {
 }
 
 /** Unix epoch milliseconds as OTLP's nanosecond string (microsecond precision). */
-export function unixNanos(ms: number): string {
+function unixNanos(ms: number): string {
   const micros = Math.round(ms * 1000);
   return micros <= 0 ? "0" : `${micros}000`;
 }

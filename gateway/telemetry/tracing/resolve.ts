@@ -27,13 +27,13 @@ import { applicableTelemetry } from "../resolve/applicable.ts";
 import type { CustomTagSpec, SpanExportTarget, TracingResolution, TracingSettings } from "./settings.ts";
 
 /** Envoy's default longest path in the `http.url` tag. */
-export const DEFAULT_MAX_PATH_TAG_LENGTH = 256;
+const DEFAULT_MAX_PATH_TAG_LENGTH = 256;
 /** The export timeout when the provider sets none (istiod's Zipkin default). */
-export const DEFAULT_EXPORT_TIMEOUT_MS = 5000;
+const DEFAULT_EXPORT_TIMEOUT_MS = 5000;
 /** The OTLP/HTTP traces path, used when the provider's `http.path` is empty. */
-export const OTLP_TRACES_PATH = "/v1/traces";
+const OTLP_TRACES_PATH = "/v1/traces";
 /** The Zipkin v2 spans path (istiod's default). */
-export const ZIPKIN_SPANS_PATH = "/api/v2/spans";
+const ZIPKIN_SPANS_PATH = "/api/v2/spans";
 
 /** The merged CLIENT-mode spec (istiod's `TracingSpec`). */
 interface Spec {

@@ -54,7 +54,7 @@ export function packReason(requestId: string, reason: TraceReason): string {
 }
 
 /** Envoy's `getInteger`: the first 8 characters as a hex number; undefined when they are not one. */
-export function requestIdInteger(requestId: string | null): number | undefined {
+function requestIdInteger(requestId: string | null): number | undefined {
   if (requestId === null || requestId.length < 8) return undefined;
   const head = requestId.slice(0, 8);
   return /^[0-9a-fA-F]{8}$/.test(head) ? parseInt(head, 16) : undefined;

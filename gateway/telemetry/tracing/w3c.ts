@@ -11,7 +11,7 @@ import { isAllZeros, isHex } from "./ids.ts";
 /** `traceparent`. */
 export const TRACEPARENT = "traceparent";
 /** `tracestate`. */
-export const TRACESTATE = "tracestate";
+const TRACESTATE = "tracestate";
 
 const LENGTH = 55; // 2 + 1 + 32 + 1 + 16 + 1 + 2
 
