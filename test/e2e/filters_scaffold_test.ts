@@ -61,5 +61,6 @@ Deno.test("filter new/build/test: a scaffolded filter builds, passes its generat
     assert.equal(denied.body, "denied by hello-edge\n");
   } finally {
     await gw.close();
+    await Deno.remove(tmp, { recursive: true });
   }
 });
