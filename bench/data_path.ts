@@ -1,18 +1,23 @@
 /**
  * Data-path benchmark: Portcullis forwarding HTTP/1.1 next to nginx, side by side in one run, on loopback.
  *
- * Six targets, all up at once:
+ * Eight targets, all up at once:
  * - `direct`: the upstream itself, an nginx instance answering `return 200` with a 100-byte body;
  * - `nginx`: nginx as a reverse proxy (1 worker, upstream keep-alive; the config of
  *   shared/reference/performance.md);
- * - `portcullis_resilient`: the same with explicit retries and outlier detection (their cost).
+ * - `portcullis`: `main.ts serve` (with the V8 flags of `deno task start`) on a generated Istio config
+ *   (Gateway, a VirtualService with a header match, a weighted split, a regex route, a direct response and a
+ *   catch-all, a DestinationRule with subsets, a STATIC ServiceEntry pointing at the upstream);
+ * - `portcullis_resilient`: the same with explicit retries and outlier detection (their cost);
  * - `portcullis_no_telemetry`: the same as `portcullis` with a mesh-wide Telemetry resource disabling every
- *   metric (no access log either), to show what recording Istio's metrics costs.
- * - `portcullis`: `main.ts serve` on a generated Istio config (Gateway, a VirtualService with a header
- *   match, a weighted split, a regex route, a direct response and a catch-all, a DestinationRule with
- *   subsets, a STATIC ServiceEntry pointing at the upstream);
- * - `deno_fetch`: performance.md's minimal `Deno.serve` + `fetch` proxy, what a Deno gateway costs before any
- *   gateway logic (ratios against it separate Portcullis's own cost from the runtime's).
+ *   metric (no access log either), to show what recording Istio's metrics costs;
+ * - `deno_fetch` (`bench/probes/`): performance.md's minimal `Deno.serve` + `fetch` proxy, what a Deno gateway
+ *   costs before any gateway logic;
+ * - `deno_floor` (`bench/probes/`): `Deno.serve` + the gateway's own HTTP/1.1 client (`gateway/proxy/http1/`)
+ *   and no gateway logic at all: the floor of any gateway built on `Deno.serve` and that client, so that
+ *   Portcullis's own share (routing, header rules, telemetry, bookkeeping) shows as the gap between the rows;
+ * - `listen_floor` (`bench/probes/`): a probe, not a usable proxy: a minimal HTTP/1.1 server in JavaScript on
+ *   `Deno.listen` + the same client, to show what `Deno.serve` itself costs per request.
  *
  * Method (as performance.md, cores swapped): the proxy under test is pinned to CPU 0, wrk and the upstream
  * to CPU 1. For each target and connection count (c50, then c1): a short warm-up, then
@@ -21,12 +26,15 @@
  * and in µs per request, its RSS (VmRSS of the tree: idle before load, peak sampled every 0.5 s), and
  * "other cpu0": CPU 0 time not used by the proxy (other load on the proxy's core; high values mean the
  * run is contaminated). Before each measurement it waits (up to 5 s) for the machine to go quiet, and a
- * contaminated measurement is taken once more (within a 40 s budget); the cleaner one is kept. Compare only
+ * contaminated measurement is taken once more (within a 40 s budget); the cleaner one is kept. The whole
+ * sequence runs `--rounds` times (targets interleaved, so slow spells of a shared machine hit every target
+ * alike) and the table shows each figure's median over the rounds, with the req/s range. Compare only
  * ratios taken in one run: clean runs still vary by 10-15 %.
  *
  * Prerequisites: wrk, nginx and taskset (`bench/install.sh` installs them with apt-get). Without them the
  * script prints "skipped: wrk/nginx not installed" and exits 0.
- * Run: `deno task bench` (all benchmarks) or `deno run -A bench/data_path.ts [--duration S] [--warmup S]`.
+ * Run: `deno task bench` (all benchmarks) or
+ * `deno run -A bench/data_path.ts [--duration S] [--warmup S] [--rounds N]`.
  * Results are also written to bench/out/data_path.json. Every process it starts is stopped on exit,
  * error or Ctrl-C, and its temp dir is removed.
  * @module
@@ -49,14 +57,15 @@ const QUIET_WAIT_MS = 5000;
 /** Total time the run may spend re-taking contaminated measurements (bounds the run to ~3 minutes). */
 const RETRY_BUDGET_MS = 40_000;
 
-/** performance.md's `deno_fetch` row: the minimal Deno.serve + fetch proxy, a floor for any Deno gateway. */
-const DENO_FETCH_PROXY = `const [port, upstream] = Deno.args.map(Number);
-Deno.serve({ hostname: "127.0.0.1", port, onListen() {} }, (req) => {
-  const url = req.url;
-  const path = url.slice(url.indexOf("/", url.indexOf("//") + 2));
-  return fetch(\`http://127.0.0.1:\${upstream}\${path}\`, { method: req.method, headers: req.headers, body: req.body });
-});
-`;
+/**
+ * The V8 flags `deno task start` runs the gateway with (deno.json), so that the gateway rows measure what users
+ * run; none when the task sets none.
+ */
+function startTaskV8Flags(): string[] {
+  const config = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`));
+  const flag = String(config.tasks?.start ?? "").match(/--v8-flags=\S+/)?.[0];
+  return flag ? [flag] : [];
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Processes
@@ -503,16 +512,60 @@ interface Measurement extends WrkResult {
   attempts: number;
 }
 
+/** The middle value (the mean of the two middle ones for an even count); NaN for none. */
+function median(values: number[]): number {
+  const v = values.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  const mid = v.length >> 1;
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
+/** One target's rounds at one connection count as one row: medians, the highest RSS, errors summed. */
+function summarize(runs: Measurement[], target: string, conns: number): Measurement {
+  const mine = runs.filter((m) => m.target === target && m.conns === conns);
+  const mid = (pick: (m: Measurement) => number | undefined) => median(mine.map((m) => pick(m) ?? NaN));
+  const optional = (v: number) => Number.isNaN(v) ? undefined : v;
+  return {
+    target,
+    conns,
+    seconds: mine[0].seconds,
+    requests: mine.reduce((n, m) => n + m.requests, 0),
+    rps: mid((m) => m.rps),
+    p50Ms: mid((m) => m.p50Ms),
+    p99Ms: mid((m) => m.p99Ms),
+    non2xx: mine.reduce((n, m) => n + m.non2xx, 0),
+    socketErrors: mine.reduce((n, m) => n + m.socketErrors, 0),
+    proxyCores: optional(mid((m) => m.proxyCores)),
+    cpuUsPerReq: optional(mid((m) => m.cpuUsPerReq)),
+    rssMb: optional(mid((m) => m.rssMb)),
+    rssPeakMb: optional(Math.max(...mine.map((m) => m.rssPeakMb ?? NaN))),
+    otherCpu0Cores: mid((m) => m.otherCpu0Cores),
+    attempts: mine.reduce((n, m) => n + m.attempts, 0),
+  };
+}
+
+/** The lowest and highest req/s of a row's rounds. */
+function rpsRange(runs: Measurement[], row: Measurement): string {
+  const rps = runs.filter((m) => m.target === row.target && m.conns === row.conns).map((m) => m.rps);
+  const fmt = (v: number) => Math.round(v).toLocaleString("en-US");
+  return `${fmt(Math.min(...rps))}–${fmt(Math.max(...rps))}`;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Main
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
     args: Deno.args,
-    options: { duration: { type: "string", default: "8" }, warmup: { type: "string", default: "2" } },
+    options: {
+      duration: { type: "string", default: "6" },
+      warmup: { type: "string", default: "1" },
+      rounds: { type: "string", default: "3" },
+    },
   });
   const seconds = Number(values.duration);
   const warmup = Number(values.warmup);
+  const rounds = Math.max(1, Math.floor(Number(values.rounds)));
 
   const wrkPath = which("wrk");
   const nginxPath = which("nginx");
@@ -531,7 +584,7 @@ async function main(): Promise<number> {
 
   tempDir = await Deno.makeTempDir({ prefix: "portcullis-bench-" });
   const dir = tempDir;
-  const [tgwPort, tAdmin, tReady, tProm] = Array.from({ length: 4 }, freePort);
+  const [tgwPort, tAdmin, tReady, tProm, floorPort, listenPort] = Array.from({ length: 6 }, freePort);
   const [upPort, ngxPort, gwPort, adminPort, readyPort, promPort, fetchPort, rgwPort, rAdmin, rReady, rProm] =
     Array
       .from({ length: 11 }, freePort);
@@ -541,7 +594,6 @@ async function main(): Promise<number> {
   await Deno.writeTextFile(`${dir}/gateway.yaml`, gatewayConfig(gwPort, upPort));
   await Deno.writeTextFile(`${dir}/gateway_resilient.yaml`, gatewayConfig(rgwPort, upPort, true));
   await Deno.writeTextFile(`${dir}/gateway_no_telemetry.yaml`, gatewayConfig(tgwPort, upPort) + NO_METRICS);
-  await Deno.writeTextFile(`${dir}/deno_fetch.ts`, DENO_FETCH_PROXY);
 
   const nginxArgs = (
     name: string,
@@ -556,6 +608,7 @@ async function main(): Promise<number> {
       Deno.execPath(),
       "run",
       "-A",
+      ...startTaskV8Flags(),
       `${ROOT}main.ts`,
       "serve",
       "--config",
@@ -575,18 +628,24 @@ async function main(): Promise<number> {
   const gw = gateway("portcullis", "gateway.yaml", [adminPort, readyPort, promPort]);
   const rgw = gateway("portcullis_resilient", "gateway_resilient.yaml", [rAdmin, rReady, rProm]);
   const tgw = gateway("portcullis_no_telemetry", "gateway_no_telemetry.yaml", [tAdmin, tReady, tProm]);
-  const bare = spawn("deno_fetch", taskset, [
-    "-c",
-    PROXY_CPU,
-    Deno.execPath(),
-    "run",
-    "--allow-net",
-    `${dir}/deno_fetch.ts`,
-    String(fetchPort),
-    String(upPort),
-  ]);
+  const probe = (name: string, port: number) =>
+    spawn(name, taskset, [
+      "-c",
+      PROXY_CPU,
+      Deno.execPath(),
+      "run",
+      "--allow-net",
+      `${ROOT}bench/probes/${name}.ts`,
+      String(port),
+      String(upPort),
+    ]);
+  const bare = probe("deno_fetch", fetchPort);
+  const floor = probe("deno_floor", floorPort);
+  const listenFloor = probe("listen_floor", listenPort);
   await waitServing(ngx, ngxPort, 5000);
   await waitServing(bare, fetchPort, 30_000);
+  await waitServing(floor, floorPort, 30_000);
+  await waitServing(listenFloor, listenPort, 30_000);
   await waitReady(gw, `http://127.0.0.1:${readyPort}/healthz/ready`, 60_000);
   await waitServing(gw, gwPort, 10_000);
   await waitReady(rgw, `http://127.0.0.1:${rReady}/healthz/ready`, 60_000);
@@ -598,6 +657,8 @@ async function main(): Promise<number> {
     { name: "direct", port: upPort },
     { name: "nginx", port: ngxPort, proc: ngx },
     { name: "deno_fetch", port: fetchPort, proc: bare },
+    { name: "deno_floor", port: floorPort, proc: floor },
+    { name: "listen_floor", port: listenPort, proc: listenFloor },
     { name: "portcullis", port: gwPort, proc: gw },
     { name: "portcullis_resilient", port: rgwPort, proc: rgw },
     { name: "portcullis_no_telemetry", port: tgwPort, proc: tgw },
@@ -611,7 +672,8 @@ async function main(): Promise<number> {
   ];
   console.log(
     `data path: HTTP/1.1 keep-alive, ${BODY.length}-byte body, GET ${PATH}; proxy on cpu${PROXY_CPU}, ` +
-      `wrk+upstream on cpu${LOAD_CPU}; warm-up ${warmup} s, measure ${seconds} s (${nginxVersion}, deno ${denoVersion})`,
+      `wrk+upstream on cpu${LOAD_CPU}; warm-up ${warmup} s, measure ${seconds} s, ${rounds} round(s) ` +
+      `(${nginxVersion}, deno ${denoVersion})`,
   );
 
   const measureOnce = async (t: Target, conns: number): Promise<Measurement> => {
@@ -650,31 +712,34 @@ async function main(): Promise<number> {
     return m;
   };
 
-  const results: Measurement[] = [];
+  const runs: Measurement[] = [];
   let retryMs = 0;
-  for (const conns of [50, 1]) {
-    for (const t of targets) {
-      await waitQuiet(QUIET_WAIT_MS);
-      let m = await measureOnce(t, conns);
-      if (m.otherCpu0Cores > CONTAMINATED_CORES && retryMs < RETRY_BUDGET_MS) {
-        const retryStart = Date.now();
-        // Another process shared the proxy's core: wait for a quieter moment and measure once more.
-        console.log(
-          `  ${t.name} c${conns}: other load ${
-            m.otherCpu0Cores.toFixed(2)
-          } cores on cpu${PROXY_CPU}, retrying`,
-        );
+  for (let round = 1; round <= rounds; round++) {
+    for (const conns of [50, 1]) {
+      for (const t of targets) {
         await waitQuiet(QUIET_WAIT_MS);
-        const again = await measureOnce(t, conns);
-        again.attempts = 2;
-        if (again.otherCpu0Cores < m.otherCpu0Cores) m = again;
-        else m.attempts = 2;
-        retryMs += Date.now() - retryStart;
+        let m = await measureOnce(t, conns);
+        if (m.otherCpu0Cores > CONTAMINATED_CORES && retryMs < RETRY_BUDGET_MS) {
+          const retryStart = Date.now();
+          // Another process shared the proxy's core: wait for a quieter moment and measure once more.
+          console.log(
+            `  ${t.name} c${conns}: other load ${
+              m.otherCpu0Cores.toFixed(2)
+            } cores on cpu${PROXY_CPU}, retrying`,
+          );
+          await waitQuiet(QUIET_WAIT_MS);
+          const again = await measureOnce(t, conns);
+          again.attempts = 2;
+          if (again.otherCpu0Cores < m.otherCpu0Cores) m = again;
+          else m.attempts = 2;
+          retryMs += Date.now() - retryStart;
+        }
+        runs.push(m);
+        console.log(`  round ${round} ${t.name} c${conns}: ${Math.round(m.rps)} req/s`);
       }
-      results.push(m);
-      console.log(`  ${t.name} c${conns}: ${Math.round(m.rps)} req/s`);
     }
   }
+  const results = targets.flatMap((t) => [50, 1].map((conns) => summarize(runs, t.name, conns)));
 
   const get = (target: string, conns: number) =>
     results.find((r) => r.target === target && r.conns === conns)!;
@@ -684,7 +749,7 @@ async function main(): Promise<number> {
   const lat = (ms: number) => ms < 1 ? us(ms) : `${ms.toFixed(2)}ms`;
   console.log("");
   console.log(
-    "| target | conns | req/s | ×nginx | p50 | p99 | added p50 vs direct | proxy cores | CPU µs/req | RSS MB idle / end / peak | other cpu0 | errors |",
+    "| target | conns | req/s (median; min–max) | ×nginx | p50 | p99 | added p50 vs direct | proxy cores | CPU µs/req | RSS MB idle / end / peak | other cpu0 | errors |",
   );
   console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const m of results) {
@@ -693,7 +758,7 @@ async function main(): Promise<number> {
     const t = targets.find((x) => x.name === m.target)!;
     const errors = m.non2xx + m.socketErrors;
     console.log(
-      `| ${m.target} | ${m.conns} | ${Math.round(m.rps).toLocaleString("en-US")} | ${
+      `| ${m.target} | ${m.conns} | ${Math.round(m.rps).toLocaleString("en-US")}; ${rpsRange(runs, m)} | ${
         f(m.rps / ngxM.rps, 2)
       } | ` +
         `${lat(m.p50Ms)} | ${lat(m.p99Ms)} | ${
@@ -719,16 +784,22 @@ async function main(): Promise<number> {
   const ratios = {
     portcullisToNginx: ratio("portcullis", "nginx"),
     portcullisToDenoFetch: ratio("portcullis", "deno_fetch"),
+    portcullisToDenoFloor: ratio("portcullis", "deno_floor"),
+    denoFloorToNginx: ratio("deno_floor", "nginx"),
+    listenFloorToNginx: ratio("listen_floor", "nginx"),
   };
   console.log("");
   for (
-    const [label, r] of [["nginx", ratios.portcullisToNginx], [
-      "deno_fetch",
-      ratios.portcullisToDenoFetch,
-    ]] as const
+    const [label, r] of [
+      ["portcullis / nginx", ratios.portcullisToNginx],
+      ["portcullis / deno_fetch", ratios.portcullisToDenoFetch],
+      ["portcullis / deno_floor", ratios.portcullisToDenoFloor],
+      ["deno_floor / nginx", ratios.denoFloorToNginx],
+      ["listen_floor / nginx", ratios.listenFloorToNginx],
+    ] as const
   ) {
     console.log(
-      `portcullis / ${label}: c50 req/s ${f(r.rpsC50, 2)}×, c50 p50 ${f(r.p50C50, 2)}×, CPU/req ${
+      `${label}: c50 req/s ${f(r.rpsC50, 2)}×, c50 p50 ${f(r.p50C50, 2)}×, CPU/req ${
         f(r.cpuPerReqC50, 2)
       }×, c1 req/s ${f(r.rpsC1, 2)}×, c1 added p50 ${f(r.addedP50C1, 2)}×`,
     );
@@ -759,10 +830,12 @@ async function main(): Promise<number> {
           loadCpu: Number(LOAD_CPU),
           warmupSeconds: warmup,
           seconds,
+          rounds,
           wrk: "wrk -t1 -cN --latency",
         },
         rssIdleMb: Object.fromEntries(targets.filter((t) => t.proc).map((t) => [t.name, t.rssIdleMb])),
         results,
+        runs,
         ratios,
       },
       null,

@@ -577,7 +577,11 @@ class WatchQueue {
     let i = this.#head;
     for (; i < queue.length; i++) {
       const life = queue[i]!;
-      if (life.dueAt === 0) continue;
+      if (life.dueAt === 0) {
+        // Stopped: let go of it now (with its request), not when the passed part of the queue is cut off.
+        queue[i] = undefined;
+        continue;
+      }
       if (life.dueAt > now) break;
       queue[i] = undefined;
       life.dueAt = 0;
