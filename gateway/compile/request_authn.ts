@@ -1,20 +1,17 @@
 /**
  * Which RequestAuthentications apply to this gateway and the JWT rules they carry, as istiod gathers them
- * (`PolicyApplier`): every policy of the root namespace without selector or targetRefs (mesh-wide), every one of
- * the gateway's namespace without them (namespace-wide), and workload-scoped ones of the gateway's namespace whose
- * `selector` labels are a subset of the gateway's labels or, for a Gateway API gateway, whose `targetRefs` name it.
+ * (`getConfigsForWorkload`, `ShouldAttachPolicy`; see `policy_attachment.ts`): every policy of the root namespace
+ * without selector or targetRefs (mesh-wide), every one of the gateway's namespace without them
+ * (namespace-wide), and those of either namespace whose `selector` labels are a subset of the gateway's labels
+ * or, from the gateway's own namespace and for a Gateway API gateway, whose `targetRefs` name it.
  * @module
  */
 import type { ConfigSet } from "../config/config_set.ts";
 import { parseDuration } from "../config/duration.ts";
-import {
-  jwksUriOf,
-  type JWTRule,
-  type RequestAuthenticationSpec,
-} from "../config/kinds/security/request_authentication.ts";
-import type { TargetReference } from "../config/kinds/policy_common.ts";
-import { compareByCreation, type Resource } from "../config/resource.ts";
+import { jwksUriOf, type JWTRule } from "../config/kinds/security/request_authentication.ts";
+import { compareByCreation } from "../config/resource.ts";
 import type { GatewayIdentity } from "./listeners.ts";
+import { attachedPolicies } from "./policy_attachment.ts";
 
 /** Where a token is read from: a header (with a prefix to strip), a query parameter or a cookie. */
 export type TokenLocation =
@@ -52,8 +49,6 @@ export const DEFAULT_LOCATIONS: readonly TokenLocation[] = [
 /** The claims istiod always has Envoy split on spaces (`buildSpaceDelimitedClaims`). */
 export const DEFAULT_SPACE_DELIMITED_CLAIMS: readonly string[] = ["scope", "permission"];
 
-const GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name";
-
 /** The JWT rules of every RequestAuthentication applying to the gateway `identity`, oldest policy first. */
 export function selectJwtRules(
   config: ConfigSet,
@@ -62,38 +57,19 @@ export function selectJwtRules(
 ): CompiledJwtRule[] {
   if (config.requestAuthentications.length === 0) return [];
   const sorted = [...config.requestAuthentications].sort((a, b) => compareByCreation(a.meta, b.meta));
+  // istiod's `getConfigsForWorkload` runs `ShouldAttachPolicy` on the root namespace's policies too.
+  const applying = attachedPolicies(sorted, identity, {
+    rootNamespace,
+    rootSelectorsMeshWide: true,
+    namespaceWide: "every",
+  });
   const out: CompiledJwtRule[] = [];
-  for (const ra of sorted) {
-    if (!applies(ra, identity, rootNamespace)) continue;
+  for (const ra of applying) {
     ra.spec.jwtRules?.forEach((rule, i) =>
       out.push(compileRule(rule, `${ra.meta.namespace}/${ra.meta.name}#${i}`))
     );
   }
   return out;
-}
-
-function applies(ra: Resource<RequestAuthenticationSpec>, identity: GatewayIdentity, root: string): boolean {
-  const ns = ra.meta.namespace;
-  if (ns !== identity.namespace && ns !== root) return false;
-  const refs = targetRefs(ra.spec);
-  const hasSelector = Object.keys(ra.spec.selector?.matchLabels ?? {}).length > 0;
-  if (refs.length === 0 && !hasSelector) return true;
-  // Workload-scoped policies only select workloads of their own namespace.
-  if (ns !== identity.namespace) return false;
-  const gatewayName = identity.labels[GATEWAY_NAME_LABEL];
-  if (refs.length > 0) {
-    if (gatewayName === undefined) return false;
-    return refs.some((ref) =>
-      [undefined, "", ns].includes(ref.namespace) && (ref.group ?? "") === "gateway.networking.k8s.io" &&
-      ref.kind === "Gateway" && ref.name === gatewayName
-    );
-  }
-  return Object.entries(ra.spec.selector?.matchLabels ?? {}).every(([k, v]) => identity.labels[k] === v);
-}
-
-function targetRefs(spec: RequestAuthenticationSpec): readonly TargetReference[] {
-  if (spec.targetRefs && spec.targetRefs.length > 0) return spec.targetRefs;
-  return spec.targetRef ? [spec.targetRef] : [];
 }
 
 function compileRule(rule: JWTRule, source: string): CompiledJwtRule {

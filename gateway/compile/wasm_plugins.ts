@@ -2,17 +2,18 @@
  * Which WasmPlugins (and TrafficExtensions, their successor: a Wasm module or inline Lua) apply to this
  * gateway and in what order, as istiod computes it
  * (`WasmPluginsByListenerInfo`): plugins of the gateway's namespace, then of the root namespace, each kept when
- * its `selector` or `targetRefs` selects the gateway and its `match` selects the listener (a gateway listener
- * is of class CLIENT); grouped by phase (AUTHN, AUTHZ, STATS, then unspecified, just before the router) and
- * stably sorted by descending `priority` (unset lowest) within a phase.
+ * its `selector` or `targetRefs` selects the gateway (`ShouldAttachPolicy`, see `policy_attachment.ts`) and its
+ * `match` selects the listener (a gateway listener is of class CLIENT); grouped by phase (AUTHN, AUTHZ, STATS,
+ * then unspecified, just before the router) and stably sorted by descending `priority` (unset lowest) within a
+ * phase.
  * @module
  */
 import type { ConfigSet } from "../config/config_set.ts";
 import type { TrafficExtensionSpec } from "../config/kinds/extensions/traffic_extension.ts";
 import type { WasmPluginPhase, WasmPluginSpec } from "../config/kinds/extensions/wasm_plugin.ts";
-import type { TargetReference } from "../config/kinds/policy_common.ts";
 import { compareByCreation, type Resource } from "../config/resource.ts";
 import type { GatewayIdentity } from "./listeners.ts";
+import { type AttachablePolicy, attachedPolicies } from "./policy_attachment.ts";
 
 /** One environment variable of `vmConfig.env`: an inline value or one read from the gateway's own env. */
 export interface WasmEnvVar {
@@ -71,9 +72,6 @@ export interface CompiledWasmPlugin {
 /** Istio's phase order in the HTTP filter chain; its own authn and authz filters follow AUTHN and AUTHZ. */
 const PHASE_ORDER: readonly WasmPluginPhase[] = ["AUTHN", "AUTHZ", "STATS", "UNSPECIFIED_PHASE"];
 
-/** The label Gateway API deployments carry, naming their Gateway. */
-const GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name";
-
 /**
  * The WasmPlugins and TrafficExtensions (Wasm and Lua) applying to the gateway `identity`, in
  * namespace-then-creation order (WasmPlugins first; not yet per port).
@@ -83,24 +81,30 @@ export function selectWasmPlugins(
   identity: GatewayIdentity,
   rootNamespace: string,
 ): CompiledWasmPlugin[] {
-  const namespaces = [identity.namespace];
-  if (rootNamespace !== "" && rootNamespace !== identity.namespace) namespaces.push(rootNamespace);
-  const plugins = [...config.wasmPlugins].sort((a, b) => compareByCreation(a.meta, b.meta));
-  const extensions = [...config.trafficExtensions].sort((a, b) => compareByCreation(a.meta, b.meta));
-  const out: CompiledWasmPlugin[] = [];
-  for (const ns of namespaces) {
-    for (const p of plugins) {
-      if (p.meta.namespace === ns && attaches(p.meta.namespace, p.spec, identity)) out.push(compilePlugin(p));
-    }
-  }
-  for (const ns of namespaces) {
-    for (const x of extensions) {
-      if (x.meta.namespace === ns && attaches(x.meta.namespace, x.spec, identity)) {
-        out.push(compileExtension(x));
-      }
-    }
-  }
-  return out;
+  const plugins = applyingInLookupOrder(config.wasmPlugins, identity, rootNamespace);
+  const extensions = applyingInLookupOrder(config.trafficExtensions, identity, rootNamespace);
+  return [...plugins.map(compilePlugin), ...extensions.map(compileExtension)];
+}
+
+/**
+ * The resources of `policies` attaching to the gateway, in istiod's lookup order: the gateway's namespace, then
+ * the root namespace (whose selectors reach gateways of every namespace), each oldest first.
+ */
+function applyingInLookupOrder<P extends AttachablePolicy>(
+  policies: readonly P[],
+  identity: GatewayIdentity,
+  rootNamespace: string,
+): P[] {
+  const sorted = [...policies].sort((a, b) => compareByCreation(a.meta, b.meta));
+  const attached = attachedPolicies(sorted, identity, {
+    rootNamespace,
+    rootSelectorsMeshWide: true,
+    namespaceWide: "every",
+  });
+  return [
+    ...attached.filter((p) => p.meta.namespace === identity.namespace),
+    ...attached.filter((p) => p.meta.namespace !== identity.namespace),
+  ];
 }
 
 /** The HTTP filter chain of a listener port: the plugins whose `match` selects it, in Istio's order. */
@@ -186,31 +190,4 @@ function compileModule(
     type: s.type === "NETWORK" ? "NETWORK" : "HTTP",
     match,
   };
-}
-
-function targetRefs(spec: Pick<WasmPluginSpec, "targetRef" | "targetRefs">): readonly TargetReference[] {
-  if (spec.targetRefs && spec.targetRefs.length > 0) return spec.targetRefs;
-  return spec.targetRef ? [spec.targetRef] : [];
-}
-
-/**
- * Istio's `ShouldAttachPolicy` for a gateway: `targetRefs` only select a Gateway API gateway (through its
- * gateway-name label; a targetRef to anything else, an Istio Gateway included, does not apply), otherwise the
- * `selector`'s matchLabels must be a subset of the gateway's labels (none: the whole namespace).
- */
-function attaches(
-  namespace: string,
-  spec: Pick<WasmPluginSpec, "selector" | "targetRef" | "targetRefs">,
-  identity: GatewayIdentity,
-): boolean {
-  const refs = targetRefs(spec);
-  if (refs.length === 0) {
-    return Object.entries(spec.selector?.matchLabels ?? {}).every(([k, v]) => identity.labels[k] === v);
-  }
-  const gatewayName = identity.labels[GATEWAY_NAME_LABEL];
-  if (gatewayName === undefined) return false;
-  return refs.some((ref) =>
-    namespace === identity.namespace && [undefined, "", identity.namespace].includes(ref.namespace) &&
-    (ref.group ?? "") === "gateway.networking.k8s.io" && ref.kind === "Gateway" && ref.name === gatewayName
-  );
 }

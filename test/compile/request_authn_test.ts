@@ -28,6 +28,37 @@ Deno.test("request authn: root namespace, gateway namespace and selector subset 
   assert.deepEqual(snap.jwtRules?.map((r) => r.source), ["istio-system/mesh#0", "istio-system/sel#0"]);
 });
 
+Deno.test("request authn: root-namespace selectors reach gateways of other namespaces, as istiod's lookup does", () => {
+  const yaml = ra("mesh", "istio-system", RULE) +
+    ra("root-sel", "istio-system", `  selector: {matchLabels: {istio: ingressgateway}}\n${RULE}`) +
+    ra("root-miss", "istio-system", `  selector: {matchLabels: {app: other}}\n${RULE}`) +
+    ra(
+      "root-ref",
+      "istio-system",
+      `  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: public}]\n${RULE}`,
+    ) +
+    ra("own", "edge", RULE) +
+    ra(
+      "own-ref",
+      "edge",
+      `  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: public}]\n${RULE}`,
+    ) +
+    ra("elsewhere", "other", `  selector: {matchLabels: {istio: ingressgateway}}\n${RULE}`);
+  const sources = (labels: { istio: string } & Record<string, string>) =>
+    compileYaml(yaml, { labels, namespace: "edge" }).jwtRules?.map((r) => r.source);
+  assert.deepEqual(sources({ istio: "ingressgateway" }), [
+    "istio-system/mesh#0",
+    "istio-system/root-sel#0",
+    "edge/own#0",
+  ]);
+  assert.deepEqual(sources({ istio: "ingressgateway", "gateway.networking.k8s.io/gateway-name": "public" }), [
+    "istio-system/mesh#0",
+    "istio-system/root-sel#0",
+    "edge/own#0",
+    "edge/own-ref#0",
+  ]);
+});
+
 Deno.test("request authn: rule fields and defaults", () => {
   const snap = compileYaml(ra(
     "r",

@@ -1,25 +1,24 @@
 /**
  * Which AuthorizationPolicies apply to this gateway and their compiled rules, as istiod gathers them
  * (`ListAuthorizationPolicies`, `ShouldAttachPolicy`) and builds Envoy's filters: policies of the root namespace
- * (mesh-wide) and of the gateway's namespace whose `selector` labels are a subset of the gateway's (none: all);
- * `targetRefs` select only a Gateway API gateway (its `gateway.networking.k8s.io/gateway-name` label) of the
- * policy's namespace. Each rule is one Envoy policy named `ns[<ns>]-policy[<name>]-rule[<i>]`; a policy without
- * rules is one that never matches (an ALLOW policy with `spec: {}` denies everything).
+ * (mesh-wide) and of the gateway's namespace that attach to it (`../policy_attachment.ts`: selector subset,
+ * targetRefs to a Gateway API gateway; a root-namespace selector reaches gateways of every namespace). Each
+ * rule is one Envoy policy named `ns[<ns>]-policy[<name>]-rule[<i>]`; a policy without rules is one that never
+ * matches (an ALLOW policy with `spec: {}` denies everything).
  * @module
  */
 import type { ConfigSet } from "../../config/config_set.ts";
 import type { Diagnostic } from "../../config/diagnostics.ts";
 import type { AuthorizationPolicySpec } from "../../config/kinds/security/authorization_policy.ts";
-import type { TargetReference } from "../../config/kinds/policy_common.ts";
 import type { MeshConfig } from "../../config/mesh/mod.ts";
 import { type Resource, resourceDiagnostic } from "../../config/resource.ts";
 import type { GatewayIdentity } from "../listeners.ts";
+import { attachedPolicies } from "../policy_attachment.ts";
 import type { ServiceRegistry } from "../services.ts";
 import { compileExtAuthzProvider } from "./ext_authz_provider.ts";
 import { compileRule } from "./rule.ts";
 import type { CompiledAuthz, CompiledAuthzRule } from "./types.ts";
 
-const GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name";
 const DRY_RUN = "istio.io/dry-run";
 const GO_TRUE = ["1", "t", "T", "TRUE", "true", "True"];
 
@@ -72,30 +71,14 @@ function selectAuthorizationPolicies(
   identity: GatewayIdentity,
   rootNamespace: string,
 ): Resource<AuthorizationPolicySpec>[] {
-  const namespaces = [rootNamespace];
-  if (identity.namespace !== rootNamespace) namespaces.push(identity.namespace);
-  return namespaces.flatMap((ns) =>
-    config.authorizationPolicies.filter((p) => p.meta.namespace === ns && attaches(p, identity))
-  );
-}
-
-/** istiod's `ShouldAttachPolicy` for a gateway. */
-function attaches(p: Resource<AuthorizationPolicySpec>, identity: GatewayIdentity): boolean {
-  const refs = targetRefs(p.spec);
-  const gatewayName = identity.labels[GATEWAY_NAME_LABEL];
-  if (refs.length === 0) {
-    return Object.entries(p.spec.selector?.matchLabels ?? {}).every(([k, v]) => identity.labels[k] === v);
-  }
-  if (gatewayName === undefined || p.meta.namespace !== identity.namespace) return false;
-  return refs.some((ref) =>
-    [undefined, "", identity.namespace].includes(ref.namespace) &&
-    (ref.group ?? "") === "gateway.networking.k8s.io" && ref.kind === "Gateway" && ref.name === gatewayName
-  );
-}
-
-function targetRefs(spec: AuthorizationPolicySpec): readonly TargetReference[] {
-  if (spec.targetRefs && spec.targetRefs.length > 0) return spec.targetRefs;
-  return spec.targetRef ? [spec.targetRef] : [];
+  // istiod's `ListAuthorizationPolicies` runs `ShouldAttachPolicy` on the root namespace's policies too.
+  const applying = attachedPolicies(config.authorizationPolicies, identity, {
+    rootNamespace,
+    rootSelectorsMeshWide: true,
+    namespaceWide: "every",
+  });
+  const inRoot = applying.filter((p) => p.meta.namespace === rootNamespace);
+  return [...inRoot, ...applying.filter((p) => p.meta.namespace !== rootNamespace)];
 }
 
 /** One compiled rule per `rules[i]`; a policy without rules gets one that never matches. */
