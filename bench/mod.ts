@@ -16,6 +16,7 @@ const SCRIPTS = [
   "filters.ts",
   "upstream_client.ts",
   "data_path.ts",
+  "startup.ts",
 ];
 
 for (const script of SCRIPTS) {

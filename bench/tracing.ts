@@ -62,7 +62,7 @@ const { mesh } = parseMeshConfig(
 let exported = 0;
 
 /** The handler with Istio's metrics and tracing at `percent` (undefined: tracing off). */
-function makeHandler(percent: number | undefined): Deno.ServeHandler<Deno.NetAddr> {
+async function makeHandler(percent: number | undefined): Promise<Deno.ServeHandler<Deno.NetAddr>> {
   const yaml = gatewayConfig(8080, 9) + COLLECTOR + (percent === undefined ? "" : telemetryYaml(percent));
   const snapshot = compileYaml(yaml);
   const telemetry = new GatewayTelemetry({
@@ -73,6 +73,7 @@ function makeHandler(percent: number | undefined): Deno.ServeHandler<Deno.NetAdd
       return Promise.resolve(200);
     },
   });
+  await telemetry.loadFor(snapshot.config, mesh);
   telemetry.update(snapshot.config, mesh);
   return createHttpHandler({
     current: () => snapshot,
@@ -117,7 +118,7 @@ if (import.meta.main) {
   });
   const n = Number(values.requests);
   for (const [label, percent] of [["off", undefined], ["1%", 1], ["100%", 100]] as const) {
-    const handler = makeHandler(percent);
+    const handler = await makeHandler(percent);
     await run(handler, n / 5);
     const micros = await run(handler, n);
     console.log(

@@ -36,13 +36,8 @@ export type { CalloutRequest, CalloutResponse, HttpCallout } from "./runtime/cal
 export { type HostClock, realClock } from "./runtime/clock.ts";
 export { formatLogEntry, lineLogger, type WasmLogEntry, type WasmLogger } from "./runtime/logger.ts";
 export type { FailStrategy, PluginOptions, RestartPolicy, SandboxLimits } from "./runtime/options.ts";
-export {
-  createFailedStream,
-  loadPlugin,
-  type Plugin,
-  PluginLoadError,
-  type PluginState,
-} from "./runtime/plugin.ts";
+export { createFailedStream } from "./runtime/failed_stream.ts";
+export { loadPlugin, type Plugin, PluginLoadError, type PluginState } from "./runtime/plugin.ts";
 export * from "./runtime/results.ts";
 export { FAIL_CLOSE_REPLY, type HttpFilterStream } from "./runtime/stream.ts";
 export { loadFilterPlugin } from "./filter_plugin.ts";

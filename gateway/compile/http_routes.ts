@@ -148,8 +148,9 @@ export function routeOperation(
     ? uri.regex
     : "/*";
   if (action.kind === "route" && action.clusters.length === 1) {
-    const cluster = action.clusters[0].cluster;
-    return `${cluster.slice(cluster.lastIndexOf("|") + 1)}:${port}${path}`;
+    // The destination's host and port, read from its cluster name `outbound|PORT|SUBSET|HOST`.
+    const [, clusterPort, , host] = action.clusters[0].cluster.split("|");
+    return `${host}:${clusterPort}${path}`;
   }
   return `${vsName}:${port}${path}`;
 }

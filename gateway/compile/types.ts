@@ -108,9 +108,9 @@ export interface RouteEntry {
   readonly match: RouteMatcher;
   readonly action: RouteAction;
   /**
-   * The route's decorator operation, sent upstream as `x-envoy-decorator-operation`: `host:port<path>` for a
-   * single destination, `vsName:port<path>` otherwise, with `<path>` the prefix plus `*`, the exact path, the
-   * regex, or `/*` (Istio's `getRouteOperation`; `port` is the listener's).
+   * The route's decorator operation, sent upstream as `x-envoy-decorator-operation`: the destination's
+   * `host:port<path>` (from its cluster name) for a single destination, `vsName:listenerPort<path>` otherwise,
+   * with `<path>` the prefix plus `*`, the exact path, the regex, or `/*` (Istio's `getRouteOperation`).
    */
   readonly operation: string;
   readonly rewrite?: HTTPRewrite;

@@ -12,7 +12,7 @@ import { HeaderList } from "../proxy/header_list.ts";
 import type { SendUpstream } from "../proxy/upstream.ts";
 import { UpstreamError } from "../proxy/upstream.ts";
 import type { CalloutRequest, CalloutResponse, HttpCallout } from "../../wasm/mod.ts";
-import { takePseudoHeaders } from "../../wasm/mod.ts";
+import { takePseudoHeaders } from "../../wasm/headers/pseudo.ts";
 
 /** What callouts need from the gateway. */
 export interface CalloutDeps {

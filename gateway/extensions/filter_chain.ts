@@ -8,17 +8,13 @@
  * @module
  */
 import { HeaderList } from "../proxy/header_list.ts";
+import { requestFields } from "../proxy/request_fields.ts";
 import type { StreamInfo } from "../proxy/stream_info.ts";
 import { noteBodyBytes } from "../proxy/stream_info.ts";
-import {
-  createFailedStream,
-  type HttpFilterStream,
-  type LocalReply,
-  requestHeaderMap,
-  responseHeaderMap,
-  type StreamInfo as WasmStreamInfo,
-  takePseudoHeaders,
-} from "../../wasm/mod.ts";
+import type { HttpFilterStream, LocalReply, StreamInfo as WasmStreamInfo } from "../../wasm/mod.ts";
+// The VM code loads only with a plugin (plugin_instance.ts): these leaf modules are all the chain needs.
+import { createFailedStream } from "../../wasm/runtime/failed_stream.ts";
+import { requestHeaderMap, responseHeaderMap, takePseudoHeaders } from "../../wasm/headers/pseudo.ts";
 import type { ChainSlot } from "./plugin_manager.ts";
 import type { PluginInstance } from "./plugin_instance.ts";
 import { localReplyFlag } from "./reply_flags.ts";
@@ -77,7 +73,8 @@ export async function runFilterChain(
     }
   };
   try {
-    const fields = HeaderList.from(fr.req.headers);
+    // The fields as received (order and repeats kept), as Envoy hands them to its filters.
+    const fields = new HeaderList(requestFields(fr.req));
     if (fr.requestId !== undefined) fields.setValid("x-request-id", fr.requestId);
     const map = requestHeaderMap(
       { method: fr.req.method, path: fr.fullPath, authority: fr.authority, scheme: fr.scheme },

@@ -7,7 +7,8 @@
 import type { CompiledWasmPlugin } from "../compile/wasm_plugins.ts";
 import { readCachedModule, sha256Hex, storeModule } from "./module_cache.ts";
 import { ModuleFetchError } from "./module_error.ts";
-import { OciModuleSource } from "./oci/oci_source.ts";
+import type { OciModuleSource } from "./oci/oci_source.ts";
+import { ociPull } from "../optional_modules.ts";
 import { effectivePullPolicy, moduleUrlScheme } from "./oci/pull_policy.ts";
 
 export { ModuleFetchError } from "./module_error.ts";
@@ -36,13 +37,12 @@ export interface ModuleSourceOptions {
 
 /** Fetches modules for plugin instances; shared by all of them (the OCI tag memory lives here). */
 export class ModuleSource {
-  readonly #cacheDir: string;
-  readonly #oci: OciModuleSource;
+  readonly #options: ModuleSourceOptions;
+  /** The registry client, made with the first `oci://` pull. */
+  #oci: Promise<OciModuleSource> | undefined;
 
   constructor(options: ModuleSourceOptions) {
-    this.#cacheDir = options.cacheDir;
-    const log = options.log;
-    this.#oci = new OciModuleSource({ ...options, log: log && ((line) => log.info(line)) });
+    this.#options = options;
   }
 
   /** The module of `plugin`; throws ModuleFetchError when it cannot be had, whatever the cause (as Istio). */
@@ -58,9 +58,10 @@ export class ModuleSource {
     const { url, sha256 } = plugin;
     const scheme = moduleUrlScheme(url);
     if (scheme === "file") return await checked(await readFile(url), sha256, url);
-    if (scheme === "http" || scheme === "https") return await download(url, sha256, this.#cacheDir);
+    if (scheme === "http" || scheme === "https") return await download(url, sha256, this.#options.cacheDir);
     if (scheme === "oci") {
-      return await this.#oci.fetch({
+      const oci = await this.#ociSource();
+      return await oci.fetch({
         url,
         sha256,
         pullPolicy: effectivePullPolicy(url, plugin.imagePullPolicy),
@@ -69,6 +70,14 @@ export class ModuleSource {
       });
     }
     throw new ModuleFetchError(`unsupported Wasm module downloading URL scheme: ${scheme}`);
+  }
+
+  #ociSource(): Promise<OciModuleSource> {
+    this.#oci ??= ociPull.load().then(({ OciModuleSource }) => {
+      const log = this.#options.log;
+      return new OciModuleSource({ ...this.#options, log: log && ((line) => log.info(line)) });
+    });
+    return this.#oci;
   }
 }
 

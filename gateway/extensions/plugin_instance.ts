@@ -5,16 +5,9 @@
  * @module
  */
 import type { CompiledWasmPlugin } from "../compile/wasm_plugins.ts";
-import {
-  type HttpCallout,
-  loadFilterPlugin,
-  loadLuaPlugin,
-  type MetricStore,
-  type NodeInfo,
-  type Plugin,
-  type SharedData,
-} from "../../wasm/mod.ts";
+import type { HttpCallout, MetricStore, NodeInfo, Plugin, SharedData } from "../../wasm/mod.ts";
 import type { LogLevel, SharedQueues, StreamInfo, WasmLogger } from "../../wasm/mod.ts";
+import { luaHost, wasmHost } from "../optional_modules.ts";
 import { type FetchLog, ModuleFetchError, type ModuleSource } from "./module_source.ts";
 import { effectivePullPolicy } from "./oci/pull_policy.ts";
 
@@ -132,7 +125,8 @@ export class PluginInstance {
         logLevel: ctx.luaLogLevel,
         callout: ctx.callout,
       };
-      return await this.#adopt(loadLuaPlugin(spec.source.code, options));
+      const code = spec.source.code;
+      return await this.#adopt(luaHost.load().then((lua) => lua.loadLuaPlugin(code, options)));
     }
     let bytes: Uint8Array;
     try {
@@ -153,7 +147,7 @@ export class PluginInstance {
       const value = v.fromHost ? ctx.hostEnv(v.name) : v.value;
       if (value !== undefined) env[v.name] = value;
     }
-    await this.#adopt(loadFilterPlugin(bytes, {
+    const options = {
       name: spec.name,
       rootId: spec.rootId,
       pluginConfig: spec.pluginConfig,
@@ -166,7 +160,8 @@ export class PluginInstance {
       logger: ctx.logger,
       logLevel: ctx.logLevel,
       node: ctx.node,
-    }));
+    };
+    await this.#adopt(wasmHost.load().then((host) => host.loadFilterPlugin(bytes, options)));
   }
 
   /** Takes the plugin `loading` gives (or its failure); disposed at once if retired meanwhile. */

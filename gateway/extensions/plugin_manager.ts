@@ -7,17 +7,13 @@
  */
 import type { Snapshot } from "../compile/types.ts";
 import type { CompiledWasmPlugin } from "../compile/wasm_plugins.ts";
-import {
-  type HttpCallout,
-  lineLogger,
-  type LogLevel,
-  MetricStore,
-  type NodeInfo,
-  renderPrometheus,
-  SharedData,
-  SharedQueues,
-  type WasmLogger,
-} from "../../wasm/mod.ts";
+import type { HttpCallout, LogLevel, NodeInfo, WasmLogger } from "../../wasm/mod.ts";
+// The host's state modules only: the VM code loads with the first plugin (plugin_instance.ts).
+import { lineLogger } from "../../wasm/runtime/logger.ts";
+import { MetricStore } from "../../wasm/state/metrics.ts";
+import { renderPrometheus } from "../../wasm/state/prometheus.ts";
+import { SharedData } from "../../wasm/state/shared_data.ts";
+import { SharedQueues } from "../../wasm/state/shared_queue.ts";
 import { type FetchLog, ModuleSource } from "./module_source.ts";
 import { fingerprint, type InstanceState, PluginInstance } from "./plugin_instance.ts";
 

@@ -22,6 +22,7 @@ import { type ClusterState, FREE_SLOT, type Slot } from "./cluster_state.ts";
 import type { HeaderList } from "./header_list.ts";
 import { appendResponseHeaders, type EdgeContext, upstreamHeaders } from "./headers.ts";
 import { localReply, noHealthyUpstream, upstreamResetBody } from "./local_reply.ts";
+import { requestFields } from "./request_fields.ts";
 import { rewritePath } from "./rewrite.ts";
 import type { StreamInfo } from "./stream_info.ts";
 import { applyHeaderOperations } from "./route_actions.ts";
@@ -85,7 +86,7 @@ export function upstreamRequest(
   route: RouteEntry,
   cluster: WeightedCluster,
 ): { headers: HeaderList; path: string } {
-  const headers = upstreamHeaders(down.request.headers, down.edge);
+  const headers = upstreamHeaders(requestFields(down.request), down.edge);
   headers.setValid("x-envoy-decorator-operation", route.operation);
   if (route.timeoutMs !== undefined) {
     headers.setValid("x-envoy-expected-rq-timeout-ms", String(route.timeoutMs));
@@ -142,7 +143,8 @@ export async function forward(
   const retry = new RetryState(policy, { breaker: ctx.state.breaker });
   const counters = ctx.state.counters;
   if (down.si) down.si.requestId = headers.get("x-request-id") ?? undefined;
-  const tried = new Set<Endpoint>();
+  // Hosts of earlier attempts, made at the first retry.
+  let tried: Set<Endpoint> | undefined;
   const outlier = ctx.state.outlier;
   const balancer = ctx.state.balancer(ctx.endpoints);
   const hashing = ctx.state.cluster.trafficPolicy?.loadBalancer?.consistentHash;
@@ -158,8 +160,8 @@ export async function forward(
     : undefined;
   // Hosts of earlier attempts in order, repeats included (Envoy counts one per attempt): locality-aware
   // balancing moves retries to other priorities with `retryRemoteLocalities`.
-  const attempted: Endpoint[] = [];
-  const lbContext: LbContext | undefined = policy.retryRemoteLocalities
+  const attempted: Endpoint[] | undefined = policy.retryRemoteLocalities ? [] : undefined;
+  const lbContext: LbContext | undefined = attempted
     ? { hashKey: hash?.hashKey, retryRemoteLocalities: true, attempted }
     : hash?.hashKey !== undefined
     ? { hashKey: hash.hashKey }
@@ -167,7 +169,7 @@ export async function forward(
   try {
     for (let attempt = 1;; attempt++) {
       const ejected = outlier && !outlier.isPanic(ctx.endpoints) ? outlier.ejected(ctx.endpoints) : undefined;
-      const avoid = tried.size === 0 ? ejected : new Set([...(ejected ?? []), ...tried]);
+      const avoid = tried === undefined ? ejected : new Set([...(ejected ?? []), ...tried]);
       // Hosts already tried are avoided while others remain (Envoy's previous_hosts predicate), then reused.
       const endpoint = balancer.choose(lbContext, avoid) ?? balancer.choose(lbContext, ejected);
       if (!endpoint) return { response: noHealthyUpstream(), flags: "UH" };
@@ -218,8 +220,8 @@ export async function forward(
         result.unlink();
         slot.release();
         await result.response?.body?.cancel().catch(() => {});
-        tried.add(endpoint);
-        attempted.push(endpoint);
+        (tried ??= new Set()).add(endpoint);
+        attempted?.push(endpoint);
         await life.sleep(decision.backoffMs);
         if (!life.cause) continue;
         if (life.cause === "UT") counters.rqTimeout++;

@@ -22,43 +22,43 @@ import type { HandlerOptions, Router, RouteRequest, SelectedRoute } from "./rout
 
 export type { HandlerOptions } from "./route_request.ts";
 
-/** Creates the `Deno.serve` handler for one listener. */
+/**
+ * Creates the `Deno.serve` handler for one listener: one async step around the request path, counting it for
+ * the listener's stats and reporting it to telemetry when those are on.
+ */
 export function createHttpHandler(options: HandlerOptions): Deno.ServeHandler<Deno.NetAddr> {
+  const send = options.send ?? sendUpstreamAuto;
   const counters = options.counters;
-  const handler = createRequestHandler(options);
-  if (!counters) return handler;
+  const sink = options.requests;
+  const localAddress = options.localAddress ?? `0.0.0.0:${options.port}`;
+  if (!counters && !sink) {
+    return (req, info) => handle(req, info, options, send, performance.now(), undefined);
+  }
   return async (req, info) => {
-    counters.started();
+    const startedAt = performance.now();
+    counters?.started();
     let status = 0;
     try {
-      const res = await handler(req, info);
+      if (!sink || sink.active === false) {
+        const res = await handle(req, info, options, send, startedAt, undefined);
+        status = res.status;
+        return res;
+      }
+      const si = new StreamInfo();
+      const tracer = sink.tracer;
+      if (tracer) si.trace = tracer.start(info.remoteAddr.hostname, startedAt, si);
+      const res = await handle(req, info, options, send, startedAt, si);
       status = res.status;
+      reportWhenDone(sink, si, { req, info, localAddress, listenerPort: options.port, startedAt }, res);
       return res;
     } finally {
-      counters.answered(status);
+      counters?.answered(status);
     }
   };
 }
 
-function createRequestHandler(options: HandlerOptions): Deno.ServeHandler<Deno.NetAddr> {
-  const send = options.send ?? sendUpstreamAuto;
-  const sink = options.requests;
-  if (!sink) return (req, info) => handle(req, info, options, send, performance.now(), undefined);
-  const localAddress = options.localAddress ?? `0.0.0.0:${options.port}`;
-  return async (req, info) => {
-    const startedAt = performance.now();
-    if (sink.active === false) return handle(req, info, options, send, startedAt, undefined);
-    const si = new StreamInfo();
-    const tracer = sink.tracer;
-    if (tracer) si.trace = tracer.start(info.remoteAddr.hostname, startedAt, si);
-    const res = await handle(req, info, options, send, startedAt, si);
-    reportWhenDone(sink, si, { req, info, localAddress, listenerPort: options.port, startedAt }, res);
-    return res;
-  };
-}
-
 /** Routes one request and serves its route's action; `si` collects what telemetry records. */
-async function handle(
+function handle(
   req: Request,
   info: Deno.ServeHandlerInfo<Deno.NetAddr>,
   options: HandlerOptions,
@@ -82,7 +82,7 @@ async function handle(
   }
   if (fullPath === undefined) {
     if (si) si.details = "path_normalization_failed";
-    return localReply(400);
+    return Promise.resolve(localReply(400));
   }
   const q = fullPath.indexOf("?");
   const path = q < 0 ? fullPath : fullPath.slice(0, q);
@@ -104,9 +104,9 @@ async function handle(
   };
   const wasm = options.wasm?.chain(options.port);
   if (wasm === undefined && snapshot.authz === undefined && snapshot.jwtRules === undefined) {
-    return await routeAndServe(rr, selectRoute(rr));
+    return routeAndServe(rr, selectRoute(rr));
   }
-  return await runHttpFilters(rr, wasm, ROUTER);
+  return runHttpFilters(rr, wasm, ROUTER);
 }
 
 /** The route of a request, or the status of the router's own reply: 404 (no route), 301 (TLS required). */
@@ -128,18 +128,25 @@ function selectRoute(rr: RouteRequest): SelectedRoute {
   return vhost.routes.find((r) => r.match.test(input)) ?? 404;
 }
 
-/** The route's filters (fault, CORS) and action. */
-async function routeAndServe(rr: RouteRequest, route: SelectedRoute): Promise<Response> {
-  const { req, si } = rr;
-  if (route === 404) return noRoute(si);
+/** The route's filters (fault, CORS) and action; a route with neither goes straight to its action. */
+function routeAndServe(rr: RouteRequest, route: SelectedRoute): Promise<Response> {
+  const si = rr.si;
+  if (route === 404) return Promise.resolve(noRoute(si));
   if (route === 301) {
-    return localReply(301, "", { location: `https://${rr.authority.replace(/:\d+$/, "")}${rr.fullPath}` });
+    const location = `https://${rr.authority.replace(/:\d+$/, "")}${rr.fullPath}`;
+    return Promise.resolve(localReply(301, "", { location }));
   }
   if (si) {
     si.routeName = route.name;
     si.route = route;
   }
-  // Istio's filter order: (Wasm plugins,) fault, then CORS, then the router.
+  if (!route.fault && !route.cors) return serveAction(rr, route);
+  return faultCorsAndServe(rr, route);
+}
+
+/** Istio's filter order for a route with a fault or CORS policy: fault, then CORS, then the router. */
+async function faultCorsAndServe(rr: RouteRequest, route: RouteEntry): Promise<Response> {
+  const { req, si } = rr;
   if (route.fault) {
     const fault = decideFault(route.fault);
     if (fault.delayMs !== undefined) {

@@ -73,20 +73,27 @@ export interface EdgeContext {
 }
 
 /**
- * The upstream request headers for downstream request headers `source`, in one pass: hop-by-hop removed
- * (including those `Connection` names), X-Forwarded-For appended, X-Forwarded-Proto set, X-Request-Id
- * generated when absent, and for external requests `x-envoy-*` stripped, `x-envoy-external-address` set to
- * the client address and X-Request-Id generated anew.
+ * The upstream request headers for downstream request fields `source` (`[name, value, …]`, lowercase names, in
+ * received order: see `requestFields`), in one pass: hop-by-hop removed (including those `Connection` names),
+ * X-Forwarded-For appended, X-Forwarded-Proto set, X-Request-Id generated when absent, and for external
+ * requests `x-envoy-*` stripped, `x-envoy-external-address` set to the client address and X-Request-Id
+ * generated anew. The other fields keep their order and repeats.
  */
-export function upstreamHeaders(source: Headers, ctx: EdgeContext): HeaderList {
+export function upstreamHeaders(source: readonly string[], ctx: EdgeContext): HeaderList {
   const list = new HeaderList();
   out = list;
   skipEnvoy = !ctx.addresses.internal;
   keepForwardedProto = ctx.trustProxies;
   sawForwardedProto = sawRequestId = false;
   requestIdDecided = ctx.requestIdDecided === true;
-  connectionNamed = namedByConnection(source.get("connection"));
-  source.forEach(copyEdgeHeader);
+  let connection: string | null = null;
+  for (let i = 0; i < source.length; i += 2) {
+    if (source[i] === "connection") {
+      connection = connection === null ? source[i + 1] : `${connection},${source[i + 1]}`;
+    }
+  }
+  connectionNamed = namedByConnection(connection);
+  for (let i = 0; i < source.length; i += 2) copyEdgeHeader(source[i + 1], source[i]);
   const fields = list.fields;
   if (skipEnvoy) fields.push("x-envoy-external-address", ctx.addresses.client);
   fields.push("x-forwarded-for", ctx.addresses.forwardedFor);

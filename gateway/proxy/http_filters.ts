@@ -12,12 +12,7 @@ import type { ChainSlot } from "../extensions/plugin_manager.ts";
 import { authzAttributes } from "../security/authz/attributes.ts";
 import { checkCustom } from "../security/authz/custom.ts";
 import { evaluateRbac, rbacDenial } from "../security/authz/rbac.ts";
-import {
-  authenticatorFor,
-  checkJwt,
-  pathAfterAuthn,
-  withAuthHeaders,
-} from "../security/jwt/request_authn.ts";
+import { jwtAuthn } from "../optional_modules.ts";
 import type { Router, RouteRequest, SelectedRoute } from "./route_request.ts";
 import { clientAddresses } from "./client_address.ts";
 import { StreamInfo } from "./stream_info.ts";
@@ -151,12 +146,18 @@ function withRequestId(rr: RouteRequest): RouteRequest {
   return { ...rr, requestId: own ?? crypto.randomUUID() };
 }
 
-/** RequestAuthentication: an invalid token is refused; a verified one's claims select the route anew. */
+/**
+ * RequestAuthentication: an invalid token is refused; a verified one's claims select the route anew. The JWT
+ * code is loaded when a config with rules is applied; a handler given such a snapshot directly loads it here.
+ */
 async function authenticate(rr: RouteRequest, next: Stage): Promise<Response> {
-  const authn = authenticatorFor(rr.snapshot);
+  const rules = rr.snapshot.jwtRules;
+  if (rules === undefined || rules.length === 0) return await next(rr);
+  const jwt = jwtAuthn.loaded ?? await jwtAuthn.load();
+  const authn = jwt.authenticatorFor(rr.snapshot);
   if (!authn) return await next(rr);
   const req = rr.req;
-  const outcome = await checkJwt(authn, {
+  const outcome = await jwt.checkJwt(authn, {
     method: req.method,
     scheme: rr.scheme,
     authority: rr.authority,
@@ -169,12 +170,12 @@ async function authenticate(rr: RouteRequest, next: Stage): Promise<Response> {
     return outcome.response;
   }
   if (!outcome.auth) return await next(rr);
-  const fullPath = pathAfterAuthn(rr.fullPath, outcome.auth);
+  const fullPath = jwt.pathAfterAuthn(rr.fullPath, outcome.auth);
   if (rr.si) rr.si.fullPath = fullPath;
   const q = fullPath.indexOf("?");
   return await next({
     ...rr,
-    req: withAuthHeaders(req, outcome.auth),
+    req: jwt.withAuthHeaders(req, outcome.auth),
     claims: outcome.auth.claims,
     fullPath,
     query: q < 0 ? "" : fullPath.slice(q + 1),

@@ -31,6 +31,8 @@ export interface ConfigManagerOptions {
   readonly source: ConfigSource;
   readonly mesh: MeshConfig;
   readonly identity: GatewayIdentity;
+  /** Called before a new snapshot is swapped in: imports the optional code it needs; a failure refuses it. */
+  readonly prepare?: (snapshot: Snapshot) => Promise<void>;
   /** Called after a new snapshot is swapped in. */
   readonly onSnapshot?: (snapshot: Snapshot) => void | Promise<void>;
   /** The `config` logger: loads (info), warnings, refusals (warning). */
@@ -126,6 +128,14 @@ export class ConfigManager {
       });
     } catch (e) {
       return this.#refuse([`internal error while compiling config: ${(e as Error).stack ?? e}`], warnings);
+    }
+    try {
+      await this.#options.prepare?.(next);
+    } catch (e) {
+      return this.#refuse(
+        [`internal error while loading code for config: ${(e as Error).stack ?? e}`],
+        warnings,
+      );
     }
     this.#current = next;
     this.#reloads.success++;

@@ -9,7 +9,8 @@ import { ConfigManager, type ConfigSource } from "./config_manager.ts";
 import { ListenerManager } from "./listener_manager.ts";
 import { createGatewayMetrics } from "./metrics.ts";
 import { GatewayTelemetry, type RequestRecord } from "../telemetry/mod.ts";
-import { calloutTransport } from "../telemetry/tracing/mod.ts";
+import { calloutTransport } from "../telemetry/tracing/transport.ts";
+import { jwtAuthn } from "../optional_modules.ts";
 import { type ConfigWatch, watchConfigPaths } from "./watcher.ts";
 import { gatewayCallout } from "../extensions/callout.ts";
 import { WasmPluginManager } from "../extensions/plugin_manager.ts";
@@ -130,6 +131,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     mesh: options.mesh,
     identity: options.identity,
     log: loggers.get("config"),
+    // Code only some configs use (JWT verification, tracing) is imported before the first such config serves.
+    prepare: async (snapshot) => {
+      if (snapshot.jwtRules?.length) await jwtAuthn.load();
+      await telemetry?.loadFor(snapshot.config, snapshot.mesh);
+    },
     onSnapshot: (snapshot) => {
       if (telemetry) {
         const settings = telemetry.update(snapshot.config, snapshot.mesh);

@@ -16,9 +16,11 @@ import { IstioMetrics } from "./metrics/istio_metrics.ts";
 import type { RequestRecord } from "./request_record.ts";
 import { type ResolveOptions, resolveTelemetry, type TelemetrySettings } from "./resolve/mod.ts";
 import { gatewayWorkload } from "./workload.ts";
-import { GatewayTracing, type GatewayTracingOptions } from "./tracing/gateway_tracing.ts";
+import type { GatewayTracing, GatewayTracingOptions } from "./tracing/gateway_tracing.ts";
 import type { SpanTransport } from "./tracing/exporter.ts";
+import { tracingRequested } from "./tracing/resolve.ts";
 import type { Tracer } from "./tracing/tracer.ts";
+import { tracing } from "../optional_modules.ts";
 
 /** Options of {@link GatewayTelemetry}. */
 export interface GatewayTelemetryOptions {
@@ -55,7 +57,9 @@ export class GatewayTelemetry {
   /** CEL's `node` attribute of this gateway, for access logs and span tags. */
   readonly #node: CelMap;
   readonly #resolveOptions: ResolveOptions;
-  readonly #tracing: GatewayTracing;
+  readonly #tracingOptions: GatewayTracingOptions;
+  /** Made by the first config that asks for tracing (its code is not loaded before). */
+  #tracing: GatewayTracing | undefined;
   #logs: AccessLogs;
   #errors = 0;
   #active = true;
@@ -77,13 +81,13 @@ export class GatewayTelemetry {
     this.#hostname = options.hostname ?? machineHostname();
     this.#node = nodeAttribute(workload);
     this.#resolveOptions = options.resolve ?? {};
-    this.#tracing = new GatewayTracing({
+    this.#tracingOptions = {
       ...options.tracing,
       identity: options.identity,
       workload,
       operators: { hostname: this.#hostname, node: this.#node },
       transport: options.spanTransport,
-    });
+    };
     this.#logs = this.#compileLogs({
       metrics: { enabled: true, overrides: [] },
       accessLogs: [],
@@ -102,11 +106,11 @@ export class GatewayTelemetry {
 
   /** The tracer of the current config; undefined while tracing is off. */
   get tracer(): Tracer | undefined {
-    return this.#tracing.tracer;
+    return this.#tracing?.tracer;
   }
 
-  /** The gateway's tracing (settings and export counters). */
-  get tracing(): GatewayTracing {
+  /** The gateway's tracing (settings and export counters); undefined until a config asked for tracing. */
+  get tracing(): GatewayTracing | undefined {
     return this.#tracing;
   }
 
@@ -121,16 +125,24 @@ export class GatewayTelemetry {
   }
 
   /**
-   * Re-resolves Telemetry and MeshConfig for a new config (call it on every snapshot swap). Access-log
-   * destinations no longer used are flushed and closed in the background. Returns the settings, whose
-   * warnings include overrides and filters that could not be compiled.
+   * Imports the code a config's telemetry needs beyond metrics and access logs: the tracer and span exporters
+   * when a tracing provider is asked for. {@link update} needs it done for that config.
+   */
+  async loadFor(config: ConfigSet, mesh: MeshConfig): Promise<void> {
+    if (tracingRequested(config, mesh, this.#identity)) await tracing.load();
+  }
+
+  /**
+   * Re-resolves Telemetry and MeshConfig for a new config (call it on every snapshot swap, after
+   * {@link loadFor}). Access-log destinations no longer used are flushed and closed in the background. Returns
+   * the settings, whose warnings include overrides and filters that could not be compiled.
    */
   update(config: ConfigSet, mesh: MeshConfig): TelemetrySettings {
     const resolved = resolveTelemetry(config, mesh, this.#identity, this.#resolveOptions);
     const metricWarnings = this.#metrics.configure(resolved.metrics);
     this.#logs = this.#compileLogs(resolved);
-    const tracingWarnings = this.#tracing.update(config, mesh);
-    this.#active = resolved.metrics.enabled || !this.#logs.empty || this.#tracing.tracer !== undefined;
+    const tracingWarnings = this.#updateTracing(config, mesh);
+    this.#active = resolved.metrics.enabled || !this.#logs.empty || this.tracer !== undefined;
     const closing = this.#pool.retain(this.#logs.paths);
     this.#closing = Promise.all([this.#closing, closing]).then(() => {});
     return {
@@ -152,12 +164,23 @@ export class GatewayTelemetry {
 
   /** Writes out buffered access-log lines and spans, including those of logs dropped by config changes. */
   async flush(): Promise<void> {
-    await Promise.all([this.#closing, this.#pool.flush(), this.#tracing.flush()]);
+    await Promise.all([this.#closing, this.#pool.flush(), this.#tracing?.flush()]);
   }
 
   /** Flushes and closes the access logs and the span exporter. */
   async close(): Promise<void> {
-    await Promise.all([this.#closing, this.#pool.close(), this.#tracing.close()]);
+    await Promise.all([this.#closing, this.#pool.close(), this.#tracing?.close()]);
+  }
+
+  /** Tracing for a new config: off with no warnings while no config has asked for a provider. */
+  #updateTracing(config: ConfigSet, mesh: MeshConfig): string[] {
+    if (!this.#tracing) {
+      if (!tracingRequested(config, mesh, this.#identity)) return [];
+      const loaded = tracing.loaded;
+      if (!loaded) throw new Error("telemetry: tracing is configured but not loaded; await loadFor() first");
+      this.#tracing = new loaded.GatewayTracing(this.#tracingOptions);
+    }
+    return this.#tracing.update(config, mesh);
   }
 
   #compileLogs(settings: TelemetrySettings): AccessLogs {

@@ -233,8 +233,9 @@ Deno.test("route operation (x-envoy-decorator-operation): host:port plus path, o
   const text = await Deno.readTextFile(new URL("bookinfo/networking/bookinfo-gateway.yaml", SHARED));
   const snap = compileYaml(text);
   const op = (path: string) => routeFor(snap, "http.8080", request("any.host", path, {}, 8080))?.operation;
-  assert.equal(op("/productpage"), "productpage.default.svc.cluster.local:8080/productpage");
-  assert.equal(op("/static/app.js"), "productpage.default.svc.cluster.local:8080/static*");
+  // One destination: its host and port from the cluster name (the VirtualService routes to port 9080).
+  assert.equal(op("/productpage"), "productpage.default.svc.cluster.local:9080/productpage");
+  assert.equal(op("/static/app.js"), "productpage.default.svc.cluster.local:9080/static*");
   const split = compileYaml(
     gateway() + vs(
       "split",

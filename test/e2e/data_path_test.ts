@@ -70,7 +70,8 @@ Deno.test("edge headers: server, upstream service time, request id, X-Forwarded-
     assert.equal(h.get("x-envoy-attempt-count"), "1");
     assert.equal(
       h.get("x-envoy-decorator-operation"),
-      "app.default.svc.cluster.local:" + new URL(base).port + "/*",
+      "app.default.svc.cluster.local:80/*",
+      "one destination: its host and service port (Istio's getRouteOperation)",
     );
     assert.equal(h.get("x-secret"), null, "headers named by Connection are hop-by-hop");
     assert.equal(h.get("x-keep"), "1");
@@ -78,6 +79,26 @@ Deno.test("edge headers: server, upstream service time, request id, X-Forwarded-
     assert.equal(upstream.requests[1].headers.get("x-request-id"), "abc", "an internal request keeps its id");
     await fetchText(`${base}/x`, { headers: { "x-request-id": "abc", "x-forwarded-for": "198.51.100.1" } });
     assert.notEqual(upstream.requests[2].headers.get("x-request-id"), "abc", "an edge request gets a new id");
+  });
+});
+
+Deno.test("edge headers: the other request fields go upstream in their order, repeats apart (as Envoy sends them)", async () => {
+  await withGateway(ROUTE_ALL, async (base, upstream) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(new URL(base).port) });
+    await conn.write(
+      new TextEncoder().encode(
+        "GET /x HTTP/1.1\r\nHost: a\r\nZ-Last: 1\r\nX-Dup: one\r\nA-First: 2\r\nX-Dup: two\r\nConnection: close\r\n\r\n",
+      ),
+    );
+    const buf = new Uint8Array(8192);
+    while (await conn.read(buf) !== null) {
+      // the answer, to its end
+    }
+    conn.close();
+    const sent = ["host", "z-last", "x-dup", "a-first"];
+    const passed = upstream.requests[0].fields.filter((f, i) => i % 2 === 0 && sent.includes(f));
+    assert.deepEqual(passed, ["host", "z-last", "x-dup", "a-first", "x-dup"]);
+    assert.deepEqual(upstream.requests[0].headers.get("x-dup"), "one, two");
   });
 });
 

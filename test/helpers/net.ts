@@ -2,6 +2,7 @@
  * Test helpers for real sockets on 127.0.0.1: free ports, upstream servers, polling.
  * @module
  */
+import { requestFields } from "../../gateway/proxy/request_fields.ts";
 
 /** A port that was free a moment ago on 127.0.0.1. */
 export function freePort(): number {
@@ -15,7 +16,7 @@ export function freePort(): number {
 export interface TestUpstream {
   readonly port: number;
   /** Requests received, in order. */
-  readonly requests: { method: string; path: string; headers: Headers }[];
+  readonly requests: { method: string; path: string; headers: Headers; fields: string[] }[];
   /** Graceful stop: in-flight requests finish. */
   close(): Promise<void>;
   /** Abrupt stop: the listener and every open connection are closed at once. */
@@ -33,7 +34,8 @@ export function startUpstream(
     { hostname: "127.0.0.1", port: 0, signal: abort.signal, onListen: () => {} },
     async (req) => {
       const url = new URL(req.url);
-      requests.push({ method: req.method, path: url.pathname + url.search, headers: req.headers });
+      const fields = requestFields(req);
+      requests.push({ method: req.method, path: url.pathname + url.search, headers: req.headers, fields });
       if (handler) return await handler(req);
       await req.body?.cancel();
       return new Response(name, { headers: { "x-upstream": name } });

@@ -2,12 +2,16 @@ import assert from "node:assert/strict";
 import { clientAddresses } from "../../gateway/proxy/client_address.ts";
 import { HeaderList } from "../../gateway/proxy/header_list.ts";
 import { appendResponseHeaders, upstreamHeaders } from "../../gateway/proxy/headers.ts";
+import { requestFields } from "../../gateway/proxy/request_fields.ts";
+
+/** The request fields of a request with `headers`. */
+const fieldsOf = (headers: HeadersInit) => requestFields(new Request("http://a.example/", { headers }));
 
 const external = { addresses: clientAddresses("203.0.113.9", null, 0), scheme: "http", trustProxies: false };
 const internal = { addresses: clientAddresses("10.0.0.2", null, 0), scheme: "https", trustProxies: false };
 
 Deno.test("upstreamHeaders: hop-by-hop and Connection-named fields go, forwarding fields are set", () => {
-  const source = new Headers({
+  const source = fieldsOf({
     host: "a.example",
     connection: "keep-alive, x-secret",
     "keep-alive": "timeout=5",
@@ -17,7 +21,7 @@ Deno.test("upstreamHeaders: hop-by-hop and Connection-named fields go, forwardin
     "x-forwarded-for": "198.51.100.1",
     "x-keep": "k",
   });
-  const ctx = { ...external, addresses: clientAddresses("203.0.113.9", source.get("x-forwarded-for"), 0) };
+  const ctx = { ...external, addresses: clientAddresses("203.0.113.9", "198.51.100.1", 0) };
   const h = upstreamHeaders(source, ctx);
   for (const gone of ["connection", "keep-alive", "x-secret", "te"]) assert.equal(h.get(gone), null, gone);
   assert.equal(h.get("x-keep"), "k");
@@ -29,7 +33,7 @@ Deno.test("upstreamHeaders: hop-by-hop and Connection-named fields go, forwardin
 });
 
 Deno.test("upstreamHeaders: x-envoy-* from outside is stripped and the external address set; internal keeps them", () => {
-  const source = new Headers({ "x-envoy-retry-on": "5xx", "x-request-id": "given" });
+  const source = fieldsOf({ "x-envoy-retry-on": "5xx", "x-request-id": "given" });
   const out = upstreamHeaders(source, external);
   assert.equal(out.get("x-envoy-retry-on"), null);
   assert.equal(out.get("x-envoy-external-address"), "203.0.113.9");
@@ -48,9 +52,26 @@ Deno.test("upstreamHeaders: with trusted proxies their X-Forwarded-Proto stays",
     scheme: "http",
     trustProxies: true,
   };
-  const h = upstreamHeaders(new Headers({ "x-forwarded-proto": "https" }), ctx);
+  const h = upstreamHeaders(fieldsOf({ "x-forwarded-proto": "https" }), ctx);
   assert.deepEqual(h.getAll("x-forwarded-proto"), ["https"]);
   assert.equal(ctx.addresses.client, "198.51.100.1");
+});
+
+Deno.test("upstreamHeaders: other fields keep their order and repeats; every Connection field names hop-by-hop ones", () => {
+  const source = fieldsOf([
+    ["Z-Last", "1"],
+    ["X-Dup", "one"],
+    ["connection", "x-a"],
+    ["A-First", "2"],
+    ["x-dup", "two"],
+    ["Connection", "x-b"],
+    ["x-a", "gone"],
+    ["x-b", "gone"],
+  ]);
+  const h = upstreamHeaders(source, internal);
+  assert.deepEqual(h.fields.slice(0, 8), ["z-last", "1", "x-dup", "one", "a-first", "2", "x-dup", "two"]);
+  assert.equal(h.get("x-a"), null);
+  assert.equal(h.get("x-b"), null);
 });
 
 Deno.test("appendResponseHeaders: keeps duplicates and drops hop-by-hop fields", () => {

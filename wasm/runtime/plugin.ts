@@ -57,7 +57,8 @@ export class PluginLoadError extends Error {
 
 /**
  * Compiles `bytes` and starts the plugin's VM.
- * @throws {PluginLoadError} when it cannot: the caller applies `failStrategy` (see `createFailedStream`).
+ * @throws {PluginLoadError} when it cannot: the caller applies `failStrategy` (see `createFailedStream` in
+ * `failed_stream.ts`).
  */
 export async function loadPlugin(bytes: Uint8Array, options: PluginOptions): Promise<Plugin> {
   const env = resolveOptions(options);
@@ -78,14 +79,6 @@ export async function loadPlugin(bytes: Uint8Array, options: PluginOptions): Pro
     throw new PluginLoadError(`Cannot start plugin "${env.name}": ${(e as Error).message}`, e);
   }
   return plugin;
-}
-
-/** A stream for a plugin that could not be loaded: it replies 503 (FAIL_CLOSE) or lets traffic through. */
-export function createFailedStream(
-  options: Pick<PluginOptions, "name" | "failStrategy">,
-  info: StreamInfo = {},
-): HttpFilterStream {
-  return new FilterStream(undefined, resolveOptions(options), info);
 }
 
 class WasmPlugin extends SupervisedPlugin<WasmVm> implements Plugin {

@@ -48,6 +48,15 @@ interface Spec {
   disableContextPropagation: boolean;
 }
 
+/**
+ * Whether a Telemetry resource applying to the gateway `identity` or MeshConfig's default providers ask for
+ * tracing; when not, tracing is off with nothing to warn about.
+ */
+export function tracingRequested(config: ConfigSet, mesh: MeshConfig, identity: GatewayIdentity): boolean {
+  return mesh.defaultProviders.tracing.length > 0 ||
+    applicableTelemetry(config, identity, mesh.rootNamespace).tracing.length > 0;
+}
+
 /** The tracing settings of the gateway `identity`; `env` reads provider header values from the environment. */
 export function resolveTracing(
   config: ConfigSet,
@@ -55,9 +64,9 @@ export function resolveTracing(
   identity: GatewayIdentity,
   env: (name: string) => string | undefined = (name) => Deno.env.get(name),
 ): TracingResolution {
+  if (!tracingRequested(config, mesh, identity)) return { warnings: [] };
   const entries = applicableTelemetry(config, identity, mesh.rootNamespace).tracing;
   const defaults = mesh.defaultProviders.tracing;
-  if (entries.length === 0 && defaults.length === 0) return { warnings: [] };
   const spec = mergeSpec(entries, defaults, mesh);
   const warnings: string[] = [];
   if (!spec.provider) {

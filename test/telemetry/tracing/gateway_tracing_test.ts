@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { Registry } from "prom-client";
 import { type MeshConfig, parseMeshConfig } from "../../../gateway/config/mesh/mod.ts";
-import { GatewayTelemetry } from "../../../gateway/telemetry/mod.ts";
+import type { ConfigSet } from "../../../gateway/config/config_set.ts";
+import { GatewayTelemetry, type TelemetrySettings } from "../../../gateway/telemetry/mod.ts";
 import type { ExportRequest } from "../../../gateway/telemetry/tracing/mod.ts";
 import { HeaderList } from "../../../gateway/proxy/header_list.ts";
 import { errorsOf, loadYaml } from "../../helpers/config.ts";
@@ -61,6 +62,12 @@ function telemetry(requests: ExportRequest[]) {
   });
 }
 
+/** A config change as the gateway applies it: the code it needs imported first, then the update. */
+async function apply(t: GatewayTelemetry, set: ConfigSet, m: MeshConfig): Promise<TelemetrySettings> {
+  await t.loadFor(set, m);
+  return t.update(set, m);
+}
+
 /** One sampled request through `t`'s tracer, ended by `record`. */
 function traceOne(t: GatewayTelemetry): void {
   const trace = t.tracer!.start("10.0.0.1", performance.now(), {});
@@ -71,10 +78,11 @@ function traceOne(t: GatewayTelemetry): void {
 Deno.test("gateway tracing: tracing alone keeps request tracking on; spans go through the transport", async () => {
   const requests: ExportRequest[] = [];
   const t = telemetry(requests);
-  t.update(config(METRICS_OFF), mesh());
+  await apply(t, config(METRICS_OFF), mesh());
   assert.equal(t.active, false, "no metrics, no logs, no tracing");
   assert.equal(t.tracer === undefined, true);
-  const settings = t.update(config(METRICS_OFF), mesh("defaultProviders: {tracing: [otel]}\n"));
+  assert.equal(t.tracing, undefined, "no tracing code made while no config asks for it");
+  const settings = await apply(t, config(METRICS_OFF), mesh("defaultProviders: {tracing: [otel]}\n"));
   assert.deepEqual(settings.warnings, []);
   assert.equal(t.active, true);
   assert.equal(t.tracer?.settings.samplingPercent, 1);
@@ -111,14 +119,14 @@ spec:
   tracing: [{providers: [{name: ${provider}}], randomSamplingPercentage: 100}]
 ---
 `);
-  t.update(on("otel"), mesh());
+  await apply(t, on("otel"), mesh());
   traceOne(t);
-  t.update(on("otel"), mesh());
+  await apply(t, on("otel"), mesh());
   traceOne(t);
-  assert.equal(t.tracing.stats?.requests, 0, "below the batch size, nothing sent yet");
-  t.update(on("otel2"), mesh());
+  assert.equal(t.tracing?.stats?.requests, 0, "below the batch size, nothing sent yet");
+  await apply(t, on("otel2"), mesh());
   traceOne(t);
-  t.update(config(""), mesh());
+  await apply(t, config(""), mesh());
   assert.equal(t.tracer === undefined, true, "tracing off");
   await t.flush();
   assert.deepEqual(requests.map((r) => r.path), ["/v1/traces", "/other"], "replaced exporters flush");
@@ -130,7 +138,8 @@ spec:
 Deno.test("gateway tracing: the environment resource detector; unsent exports are reported", async () => {
   const requests: ExportRequest[] = [];
   const t = telemetry(requests);
-  const grpc = t.update(
+  const grpc = await apply(
+    t,
     config(""),
     mesh(`- name: grpc
   opentelemetry: {service: collector.observability.svc.cluster.local, port: 4318}
@@ -139,9 +148,10 @@ defaultProviders: {tracing: [grpc]}
   );
   assert.match(grpc.warnings[0], /OTLP\/gRPC/);
   assert.ok(t.tracer, "spans are still made and propagated");
-  assert.equal(t.tracing.stats, undefined);
+  assert.equal(t.tracing?.stats, undefined);
 
-  t.update(
+  await apply(
+    t,
     config(""),
     mesh(`- name: env
   opentelemetry:

@@ -1,0 +1,38 @@
+/**
+ * A request's header fields as they arrived: in order, repeated fields kept apart, names lowercased (as Envoy
+ * forwards them over HTTP/1.1). A `Headers` object cannot give that: iterating it sorts the names and joins a
+ * repeated field's values with ", ". Deno's `Request` keeps the received list inside (the list `Headers`
+ * reads and edits), so it is read from there; where a runtime keeps no such list, the `Headers` view is the
+ * fallback. `test/proxy/request_fields_test.ts` fails when a Deno upgrade moves the inner list.
+ * @module
+ */
+
+/** The property (a symbol described `request`) under which Deno keeps a Request's inner state; found once. */
+let innerKey: symbol | null | undefined;
+
+function findInnerKey(req: Request): symbol | null {
+  for (const key of Object.getOwnPropertySymbols(req)) {
+    if (key.description === "request" && Array.isArray(innerList(req, key))) return key;
+  }
+  return null;
+}
+
+function innerList(req: Request, key: symbol): unknown {
+  return (req as unknown as Record<symbol, { headerList?: unknown } | undefined>)[key]?.headerList;
+}
+
+/** The fields of `req` as `[name, value, name, value, …]` (a new array), in received order. */
+export function requestFields(req: Request): string[] {
+  if (innerKey === undefined) innerKey = findInnerKey(req);
+  const list = innerKey === null ? undefined : innerList(req, innerKey);
+  const fields: string[] = [];
+  if (Array.isArray(list)) {
+    for (const [name, value] of list as [string, string][]) fields.push(name.toLowerCase(), value);
+    return fields;
+  }
+  req.headers.forEach((value, name) => {
+    if (name !== "set-cookie") fields.push(name, value);
+  });
+  for (const cookie of req.headers.getSetCookie()) fields.push("set-cookie", cookie);
+  return fields;
+}
