@@ -1,6 +1,6 @@
 /**
- * Getting a WasmPlugin's module bytes from its `url`: `file://` read from disk; `http(s)://` downloaded, checked
- * against `sha256` when given and kept in the module cache by digest, so that a module with a known digest is
+ * Getting a WasmPlugin's module bytes from its `url`: `file://` read from disk; `http(s)://` downloaded (up to
+ * 256 MiB, as registry blobs), checked against `sha256` when given and kept in the module cache by digest, so that a module with a known digest is
  * not downloaded again; `oci://` (or no scheme) pulled from a registry (`oci/`).
  * @module
  */
@@ -10,6 +10,7 @@ import { ModuleFetchError } from "./module_error.ts";
 import type { OciModuleSource } from "./oci/oci_source.ts";
 import { ociPull } from "../optional_modules.ts";
 import { effectivePullPolicy, moduleUrlScheme } from "./oci/pull_policy.ts";
+import { MAX_MODULE_BYTES, readBounded } from "./oci/bounded_read.ts";
 
 export { ModuleFetchError } from "./module_error.ts";
 export { sha256Hex } from "./module_cache.ts";
@@ -111,7 +112,7 @@ async function download(url: string, sha256: string | undefined, cacheDir: strin
       await res.body?.cancel();
       throw new ModuleFetchError(`download of ${url} failed: HTTP ${res.status}`);
     }
-    bytes = new Uint8Array(await res.arrayBuffer());
+    bytes = await readBounded(res, MAX_MODULE_BYTES, `the module at ${url}`);
   } catch (e) {
     if (e instanceof ModuleFetchError) throw e;
     throw new ModuleFetchError(`download of ${url} failed: ${(e as Error).message}`);

@@ -1,10 +1,13 @@
 /**
- * Reading a response or stream whole, up to a byte limit: registries and layers are untrusted, so neither a
- * large blob nor a gzip bomb may exhaust the gateway's memory.
+ * Reading a response or stream whole, up to a byte limit: registries, layers and module URLs are untrusted, so
+ * neither a large blob nor a gzip bomb may exhaust the gateway's memory.
  * @module
  */
 import { concatChunks } from "../../proxy/http1/body_read_ahead.ts";
 import { ModuleFetchError } from "../module_error.ts";
+
+/** The largest module, blob or decompressed layer read (256 MiB). */
+export const MAX_MODULE_BYTES = 256 * 1024 * 1024;
 
 /** All bytes of `source` (a Response's body or a stream); throws ModuleFetchError past `max` bytes. */
 export async function readBounded(

@@ -16,12 +16,12 @@ import type { Descriptor } from "./manifest.ts";
 import { MANIFEST_ACCEPT } from "./media_types.ts";
 import { type ImageReference, registryApiHost } from "./reference.ts";
 import { fetchToken } from "./token.ts";
-import { readBounded } from "./bounded_read.ts";
+import { MAX_MODULE_BYTES, readBounded } from "./bounded_read.ts";
 
 /** The largest manifest read (containerd's limit). */
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 /** The largest blob read. */
-export const MAX_BLOB_BYTES = 256 * 1024 * 1024;
+export const MAX_BLOB_BYTES = MAX_MODULE_BYTES;
 const MAX_REDIRECTS = 5;
 
 /** Options of a RegistryClient. */
