@@ -9,25 +9,28 @@
 export interface ClientAddresses {
   /** The client address policy and logs should use (`remote.ip` in Istio terms). */
   readonly client: string;
-  /** The value to send upstream in X-Forwarded-For (the incoming list with the peer appended). */
+  /** The value to send upstream in X-Forwarded-For: the incoming value with `,` and the peer appended. */
   readonly forwardedFor: string;
-  /** True when the request came from inside the network: an internal peer and no incoming X-Forwarded-For. */
+  /** True when the request came from inside the network: an internal peer and no X-Forwarded-For at all. */
   readonly internal: boolean;
 }
 
 /**
  * Resolves the client address: with `trustedHops` = 0 it is the peer; with N > 0 it is the Nth address from
- * the right of the incoming X-Forwarded-For (the peer when the list is shorter).
+ * the right of the incoming X-Forwarded-For (the peer when the list is shorter). The peer is appended to the
+ * incoming value as Envoy appends it (`,` with no space; repeated fields were joined with `,` first).
  * @example clientAddresses("10.0.0.9", "203.0.113.7, 10.0.0.5", 1).client // "10.0.0.5"
  */
 export function clientAddresses(peer: string, xff: string | null, trustedHops: number): ClientAddresses {
-  const list = xff ? xff.split(",").map((s) => s.trim()).filter((s) => s !== "") : [];
   let client = peer;
-  if (trustedHops > 0 && list.length >= trustedHops) client = list[list.length - trustedHops];
+  if (trustedHops > 0 && xff) {
+    const list = xff.split(",").map((s) => s.trim()).filter((s) => s !== "");
+    if (list.length >= trustedHops) client = list[list.length - trustedHops];
+  }
   return {
     client,
-    forwardedFor: list.length > 0 ? `${list.join(", ")}, ${peer}` : peer,
-    internal: list.length === 0 && isInternalPeer(peer),
+    forwardedFor: xff ? `${xff},${peer}` : peer,
+    internal: xff === null && isInternalPeer(peer),
   };
 }
 

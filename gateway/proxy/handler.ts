@@ -5,6 +5,7 @@
  */
 import type { MatchInput, RouteEntry, WeightedCluster } from "../compile/types.ts";
 import { clientAddresses } from "./client_address.ts";
+import { joinedRequestField } from "./request_fields.ts";
 import { type Downstream, forward, upstreamRequest } from "./forward.ts";
 import { localReply, noHealthyUpstream } from "./local_reply.ts";
 import { normalizePath } from "./path_normalization.ts";
@@ -235,7 +236,7 @@ async function serveAction(rr: RouteRequest, route: RouteEntry): Promise<Respons
     edge: {
       addresses: clientAddresses(
         rr.info.remoteAddr.hostname,
-        req.headers.get("x-forwarded-for"),
+        joinedRequestField(req, "x-forwarded-for"),
         trustedHops,
       ),
       scheme: rr.scheme,

@@ -22,6 +22,32 @@ export const HOP_BY_HOP = new Set([
   "upgrade",
 ]);
 
+/**
+ * Envoy's control headers that a request from outside may not set (`cleanInternalHeaders` of its connection
+ * manager, for an edge request); other `x-envoy-*` fields pass. `x-envoy-internal` is dropped from every
+ * request and set again for internal ones; `x-envoy-external-address` is set anew for external ones.
+ */
+const EXTERNAL_STRIPPED = new Set([
+  "x-envoy-decorator-operation",
+  "x-envoy-downstream-service-cluster",
+  "x-envoy-downstream-service-node",
+  "x-envoy-retriable-status-codes",
+  "x-envoy-retriable-header-names",
+  "x-envoy-retry-on",
+  "x-envoy-retry-grpc-on",
+  "x-envoy-max-retries",
+  "x-envoy-upstream-alt-stat-name",
+  "x-envoy-upstream-rq-timeout-ms",
+  "x-envoy-upstream-rq-per-try-timeout-ms",
+  "x-envoy-upstream-rq-timeout-alt-response",
+  "x-envoy-expected-rq-timeout-ms",
+  "x-envoy-force-trace",
+  "x-envoy-ip-tags",
+  "x-envoy-original-url",
+  "x-envoy-hedge-on-per-try-timeout",
+  "x-envoy-external-address",
+]);
+
 /** What one pass over the downstream headers found (synchronous, so module variables serve all calls). */
 let out: HeaderList = new HeaderList();
 let skipEnvoy = false;
@@ -35,7 +61,7 @@ function copyEdgeHeader(value: string, name: string): void {
   if (HOP_BY_HOP.has(name) || connectionNamed?.has(name)) return;
   if (name.charCodeAt(0) === 120 && name.charCodeAt(1) === 45) { // "x-"
     if (name.startsWith("x-envoy-")) {
-      if (skipEnvoy) return;
+      if (name === "x-envoy-internal" || (skipEnvoy && EXTERNAL_STRIPPED.has(name))) return;
     } else if (name === "x-forwarded-for") {
       return; // replaced by the list with the peer appended
     } else if (name === "x-forwarded-proto") {
@@ -75,9 +101,10 @@ export interface EdgeContext {
 /**
  * The upstream request headers for downstream request fields `source` (`[name, value, …]`, lowercase names, in
  * received order: see `requestFields`), in one pass: hop-by-hop removed (including those `Connection` names),
- * X-Forwarded-For appended, X-Forwarded-Proto set, X-Request-Id generated when absent, and for external
- * requests `x-envoy-*` stripped, `x-envoy-external-address` set to the client address and X-Request-Id
- * generated anew. The other fields keep their order and repeats.
+ * X-Forwarded-For appended, X-Forwarded-Proto set, X-Request-Id generated when absent; for external requests
+ * Envoy's control headers stripped (`EXTERNAL_STRIPPED`), `x-envoy-external-address` set to the client address
+ * and X-Request-Id generated anew; for internal ones `x-envoy-internal: true`. The other fields keep their
+ * order and repeats.
  */
 export function upstreamHeaders(source: readonly string[], ctx: EdgeContext): HeaderList {
   const list = new HeaderList();
@@ -96,6 +123,7 @@ export function upstreamHeaders(source: readonly string[], ctx: EdgeContext): He
   for (let i = 0; i < source.length; i += 2) copyEdgeHeader(source[i + 1], source[i]);
   const fields = list.fields;
   if (skipEnvoy) fields.push("x-envoy-external-address", ctx.addresses.client);
+  else fields.push("x-envoy-internal", "true");
   fields.push("x-forwarded-for", ctx.addresses.forwardedFor);
   if (!keepForwardedProto || !sawForwardedProto) fields.push("x-forwarded-proto", ctx.scheme);
   if (!sawRequestId) fields.push("x-request-id", crypto.randomUUID());

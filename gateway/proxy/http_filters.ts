@@ -15,6 +15,7 @@ import { evaluateRbac, rbacDenial } from "../security/authz/rbac.ts";
 import { jwtAuthn } from "../optional_modules.ts";
 import type { Router, RouteRequest, SelectedRoute } from "./route_request.ts";
 import { clientAddresses } from "./client_address.ts";
+import { joinedRequestField } from "./request_fields.ts";
 import { StreamInfo } from "./stream_info.ts";
 
 /** The rest of the filters and the router, after one filter. */
@@ -139,7 +140,7 @@ function withRequestId(rr: RouteRequest): RouteRequest {
   if (rr.requestId !== undefined) return rr;
   const addresses = clientAddresses(
     rr.info.remoteAddr.hostname,
-    rr.req.headers.get("x-forwarded-for"),
+    joinedRequestField(rr.req, "x-forwarded-for"),
     rr.snapshot.mesh.defaultConfig.gatewayTopology.numTrustedProxies,
   );
   const own = addresses.internal ? rr.req.headers.get("x-request-id") : null;

@@ -21,6 +21,21 @@ function innerList(req: Request, key: symbol): unknown {
   return (req as unknown as Record<symbol, { headerList?: unknown } | undefined>)[key]?.headerList;
 }
 
+/**
+ * The value of the request field `name` (lowercase), repeated fields joined with `,` as Envoy's codec joins
+ * them (X-Forwarded-For, for one); null when absent.
+ */
+export function joinedRequestField(req: Request, name: string): string | null {
+  if (innerKey === undefined) innerKey = findInnerKey(req);
+  const list = innerKey === null ? undefined : innerList(req, innerKey);
+  if (!Array.isArray(list)) return req.headers.get(name);
+  let value: string | null = null;
+  for (const [n, v] of list as [string, string][]) {
+    if (n.length === name.length && n.toLowerCase() === name) value = value === null ? v : `${value},${v}`;
+  }
+  return value;
+}
+
 /** The fields of `req` as `[name, value, name, value, …]` (a new array), in received order. */
 export function requestFields(req: Request): string[] {
   if (innerKey === undefined) innerKey = findInnerKey(req);

@@ -64,7 +64,7 @@ Deno.test("edge headers: server, upstream service time, request id, X-Forwarded-
     assert.equal(res.headers.get("server"), "istio-envoy");
     assert.match(res.headers.get("x-envoy-upstream-service-time") ?? "", /^\d+$/);
     const h = upstream.requests[0].headers;
-    assert.equal(h.get("x-forwarded-for"), "198.51.100.1, 127.0.0.1");
+    assert.equal(h.get("x-forwarded-for"), "198.51.100.1,127.0.0.1");
     assert.equal(h.get("x-forwarded-proto"), "http");
     assert.match(h.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
     assert.equal(h.get("x-envoy-attempt-count"), "1");

@@ -26,22 +26,33 @@ Deno.test("upstreamHeaders: hop-by-hop and Connection-named fields go, forwardin
   for (const gone of ["connection", "keep-alive", "x-secret", "te"]) assert.equal(h.get(gone), null, gone);
   assert.equal(h.get("x-keep"), "k");
   assert.equal(h.get("host"), "a.example");
-  assert.equal(h.get("x-forwarded-for"), "198.51.100.1, 203.0.113.9");
+  assert.equal(h.get("x-forwarded-for"), "198.51.100.1,203.0.113.9", "Envoy appends with a bare comma");
   assert.equal(h.get("x-forwarded-proto"), "http", "an untrusted client's X-Forwarded-Proto is replaced");
   assert.match(h.get("x-request-id")!, /^[0-9a-f-]{36}$/);
   assert.equal(h.getAll("x-forwarded-proto").length, 1);
 });
 
-Deno.test("upstreamHeaders: x-envoy-* from outside is stripped and the external address set; internal keeps them", () => {
-  const source = fieldsOf({ "x-envoy-retry-on": "5xx", "x-request-id": "given" });
+Deno.test("upstreamHeaders: Envoy's control headers from outside are stripped and the external address set; internal keeps them", () => {
+  const source = fieldsOf({
+    "x-envoy-retry-on": "5xx",
+    "x-envoy-decorator-operation": "forged",
+    "x-envoy-external-address": "192.0.2.1",
+    "x-envoy-internal": "true",
+    "x-envoy-custom": "kept",
+    "x-request-id": "given",
+  });
   const out = upstreamHeaders(source, external);
   assert.equal(out.get("x-envoy-retry-on"), null);
+  assert.equal(out.get("x-envoy-decorator-operation"), null);
+  assert.equal(out.get("x-envoy-internal"), null, "an external request is not marked internal");
+  assert.equal(out.get("x-envoy-custom"), "kept", "headers not on Envoy's list pass");
   assert.equal(out.get("x-envoy-external-address"), "203.0.113.9");
   assert.notEqual(out.get("x-request-id"), "given", "an edge request gets a new id");
   assert.equal(out.getAll("x-request-id").length, 1);
   const inside = upstreamHeaders(source, internal);
   assert.equal(inside.get("x-envoy-retry-on"), "5xx");
-  assert.equal(inside.get("x-envoy-external-address"), null);
+  assert.equal(inside.get("x-envoy-external-address"), "192.0.2.1", "an internal request's own is kept");
+  assert.deepEqual(inside.getAll("x-envoy-internal"), ["true"], "set by the gateway, once");
   assert.equal(inside.get("x-request-id"), "given", "an internal request keeps its id");
   assert.equal(inside.get("x-forwarded-proto"), "https");
 });

@@ -6,6 +6,7 @@
 import type { AuthzAttributes } from "../../compile/authz/types.ts";
 import { type IpAddress, parseIp } from "../../compile/authz/ip.ts";
 import { clientAddresses } from "../../proxy/client_address.ts";
+import { joinedRequestField } from "../../proxy/request_fields.ts";
 
 /** What the attributes are made from. */
 export interface AuthzRequestInput {
@@ -80,7 +81,8 @@ class RequestAttributes implements AuthzAttributes {
         return input.scheme;
       // Envoy's connection manager has appended the peer before any filter runs.
       case "x-forwarded-for":
-        return clientAddresses(input.peer, input.req.headers.get(name), input.trustedHops).forwardedFor;
+        return clientAddresses(input.peer, joinedRequestField(input.req, name), input.trustedHops)
+          .forwardedFor;
     }
     return input.req.headers.get(name);
   }
@@ -93,7 +95,8 @@ class RequestAttributes implements AuthzAttributes {
     if (this.#remote === UNPARSED) {
       const input = this.#input;
       const client =
-        clientAddresses(input.peer, input.req.headers.get("x-forwarded-for"), input.trustedHops).client;
+        clientAddresses(input.peer, joinedRequestField(input.req, "x-forwarded-for"), input.trustedHops)
+          .client;
       this.#remote = client === input.peer ? cachedIp(client) : parseIp(client);
     }
     return this.#remote;
