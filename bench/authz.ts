@@ -18,6 +18,7 @@ import type { Snapshot } from "../gateway/compile/types.ts";
 import type { UpstreamResponse } from "../gateway/proxy/upstream.ts";
 import { authzAttributes } from "../gateway/security/authz/attributes.ts";
 import { evaluateRbac } from "../gateway/security/authz/rbac.ts";
+import { clientAddresses } from "../gateway/proxy/client_address.ts";
 
 /** A 10-rule ALLOW policy; only the last rule matches the benchmark's request. */
 export const TEN_RULE_POLICY = `
@@ -76,7 +77,7 @@ function timeEvaluation(snapshot: Snapshot, n: number): number {
       scheme: "http",
       peer: "127.0.0.1",
       localAddress: "0.0.0.0:8080",
-      trustedHops: 0,
+      addresses: clientAddresses("127.0.0.1", null, 0),
     });
     if (!evaluateRbac(authz, attrs).allowed) throw new Error("the benchmark request must be allowed");
   };

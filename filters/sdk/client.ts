@@ -15,9 +15,9 @@ export function stripPort(address: string): string {
 }
 
 /**
- * The client's IP address. With `trustedHops` 0, the peer's; with N > 0, the address N hops to the left of
- * the peer in X-Forwarded-For followed by the peer (the one the nearest trusted proxy saw), or the leftmost
- * when the header is shorter.
+ * The client's IP address. With `trustedHops` 0, the peer's; with N > 0, the X-Forwarded-For entry N places
+ * left of the last one (the host, as Envoy's connection manager, has appended the peer before any filter runs),
+ * which is the address the nearest trusted proxy saw; the leftmost when the header is shorter.
  */
 export function clientIp(trustedHops: i32 = 0): string {
   const source = getPropertyString("source.address");
@@ -26,7 +26,6 @@ export function clientIp(trustedHops: i32 = 0): string {
   const xff = request.headers.get("x-forwarded-for");
   if (xff === null) return peer;
   const hops = xff.split(",");
-  hops.push(peer);
   const at = hops.length - 1 - trustedHops;
   return stripPort(hops[at < 0 ? 0 : at].trim());
 }

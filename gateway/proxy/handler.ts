@@ -234,14 +234,13 @@ async function serveAction(rr: RouteRequest, route: RouteEntry): Promise<Respons
     query: rr.query,
     startedAt: rr.startedAt,
     edge: {
-      addresses: clientAddresses(
-        rr.info.remoteAddr.hostname,
-        joinedRequestField(req, "x-forwarded-for"),
-        trustedHops,
-      ),
+      // Decided before the filters when they ran (and then `req` may carry the edits already).
+      addresses: rr.edge?.addresses ??
+        clientAddresses(rr.info.remoteAddr.hostname, joinedRequestField(req, "x-forwarded-for"), trustedHops),
       scheme: rr.scheme,
       trustProxies: trustedHops > 0,
       requestIdDecided: rr.requestId !== undefined,
+      edited: rr.edge?.edited,
     },
     si,
   };

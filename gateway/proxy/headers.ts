@@ -48,8 +48,26 @@ const EXTERNAL_STRIPPED = new Set([
   "x-envoy-external-address",
 ]);
 
+/**
+ * Fields Envoy's connection manager removes from every request before its filters; `connection` and `upgrade`
+ * go too, unless the request is an upgrade (they are forwarded verbatim then).
+ */
+const HCM_REMOVED = new Set(["keep-alive", "proxy-connection", "transfer-encoding"]);
+
+/** Which edits one pass makes (see {@linkcode upstreamHeaders} and {@linkcode edgeRequestFields}). */
+const enum Pass {
+  /** No filters ran: the connection manager's edits and the router's hop-by-hop removal at once. */
+  Whole,
+  /** Before the filters: the connection manager's edits only. */
+  ConnectionManager,
+  /** After filters that saw the connection manager's edits: hop-by-hop removal only. */
+  Router,
+}
+
 /** What one pass over the downstream headers found (synchronous, so module variables serve all calls). */
 let out: HeaderList = new HeaderList();
+let pass = Pass.Whole;
+let upgrade = false;
 let skipEnvoy = false;
 let keepForwardedProto = false;
 let sawForwardedProto = false;
@@ -58,8 +76,10 @@ let requestIdDecided = false;
 let connectionNamed: Set<string> | null = null;
 
 function copyEdgeHeader(value: string, name: string): void {
-  if (HOP_BY_HOP.has(name) || connectionNamed?.has(name)) return;
-  if (name.charCodeAt(0) === 120 && name.charCodeAt(1) === 45) { // "x-"
+  if (pass === Pass.ConnectionManager) {
+    if (HCM_REMOVED.has(name) || (!upgrade && (name === "connection" || name === "upgrade"))) return;
+  } else if (HOP_BY_HOP.has(name) || connectionNamed?.has(name)) return;
+  if (pass !== Pass.Router && name.charCodeAt(0) === 120 && name.charCodeAt(1) === 45) { // "x-"
     if (name.startsWith("x-envoy-")) {
       if (name === "x-envoy-internal" || (skipEnvoy && EXTERNAL_STRIPPED.has(name))) return;
     } else if (name === "x-forwarded-for") {
@@ -96,23 +116,20 @@ export interface EdgeContext {
   readonly trustProxies: boolean;
   /** The request's `x-request-id` was decided before its filters ran: forward it as the filters left it. */
   readonly requestIdDecided?: boolean;
+  /**
+   * The request's fields already had the connection manager's edits before its filters
+   * ({@linkcode edgeRequestFields}): only hop-by-hop fields go now.
+   */
+  readonly edited?: boolean;
 }
 
 /**
  * The upstream request headers for downstream request fields `source` (`[name, value, …]`, lowercase names, in
- * received order: see `requestFields`), in one pass: hop-by-hop removed (including those `Connection` names),
- * X-Forwarded-For appended, X-Forwarded-Proto set, X-Request-Id generated when absent; for external requests
- * Envoy's control headers stripped (`EXTERNAL_STRIPPED`), `x-envoy-external-address` set to the client address
- * and X-Request-Id generated anew; for internal ones `x-envoy-internal: true`. The other fields keep their
- * order and repeats.
+ * received order: see `requestFields`), in one pass: hop-by-hop removed (including those `Connection` names)
+ * and, unless `ctx.edited`, the connection manager's edits of {@linkcode edgeRequestFields}. The other fields
+ * keep their order and repeats.
  */
 export function upstreamHeaders(source: readonly string[], ctx: EdgeContext): HeaderList {
-  const list = new HeaderList();
-  out = list;
-  skipEnvoy = !ctx.addresses.internal;
-  keepForwardedProto = ctx.trustProxies;
-  sawForwardedProto = sawRequestId = false;
-  requestIdDecided = ctx.requestIdDecided === true;
   let connection: string | null = null;
   for (let i = 0; i < source.length; i += 2) {
     if (source[i] === "connection") {
@@ -120,14 +137,44 @@ export function upstreamHeaders(source: readonly string[], ctx: EdgeContext): He
     }
   }
   connectionNamed = namedByConnection(connection);
+  const list = onePass(source, ctx, ctx.edited ? Pass.Router : Pass.Whole);
+  connectionNamed = null;
+  return list;
+}
+
+/**
+ * The fields Envoy's connection manager hands its filters (and, after them, the router): keep-alive,
+ * proxy-connection and transfer-encoding removed, and connection and upgrade unless `isUpgrade`;
+ * X-Forwarded-For with the peer appended; X-Forwarded-Proto set (kept from trusted proxies); for external
+ * requests Envoy's control headers stripped (`EXTERNAL_STRIPPED`), `x-envoy-external-address` set to the client
+ * address and X-Request-Id generated anew; for internal ones `x-envoy-internal: true` and X-Request-Id generated
+ * when absent.
+ */
+export function edgeRequestFields(
+  source: readonly string[],
+  ctx: EdgeContext,
+  isUpgrade: boolean,
+): HeaderList {
+  upgrade = isUpgrade;
+  return onePass(source, ctx, Pass.ConnectionManager);
+}
+
+function onePass(source: readonly string[], ctx: EdgeContext, which: Pass): HeaderList {
+  const list = new HeaderList();
+  out = list;
+  pass = which;
+  skipEnvoy = !ctx.addresses.internal;
+  keepForwardedProto = ctx.trustProxies;
+  sawForwardedProto = sawRequestId = false;
+  requestIdDecided = ctx.requestIdDecided === true;
   for (let i = 0; i < source.length; i += 2) copyEdgeHeader(source[i + 1], source[i]);
+  if (which === Pass.Router) return list;
   const fields = list.fields;
   if (skipEnvoy) fields.push("x-envoy-external-address", ctx.addresses.client);
   else fields.push("x-envoy-internal", "true");
   fields.push("x-forwarded-for", ctx.addresses.forwardedFor);
   if (!keepForwardedProto || !sawForwardedProto) fields.push("x-forwarded-proto", ctx.scheme);
   if (!sawRequestId) fields.push("x-request-id", crypto.randomUUID());
-  connectionNamed = null;
   return list;
 }
 

@@ -15,6 +15,7 @@ import { evaluateRbac, rbacDenial } from "../security/authz/rbac.ts";
 import { jwtAuthn } from "../optional_modules.ts";
 import type { Router, RouteRequest, SelectedRoute } from "./route_request.ts";
 import { clientAddresses } from "./client_address.ts";
+import { edgeRequest } from "./edge_request.ts";
 import { joinedRequestField } from "./request_fields.ts";
 import { StreamInfo } from "./stream_info.ts";
 
@@ -37,6 +38,7 @@ export async function runHttpFilters(
   chain: readonly ChainSlot[] | undefined,
   router: Router,
 ): Promise<Response> {
+  rr = atEdge(rr);
   const custom = rr.snapshot.authz?.custom;
   if (!custom) return await afterExtAuthz(rr, chain, router);
   const { options } = rr;
@@ -101,7 +103,6 @@ function wasmPhase(
   next: Stage,
 ): Promise<Response> | Response {
   if (slots.length === 0) return next(rr);
-  rr = withRequestId(rr);
   const si = rr.si ?? new StreamInfo();
   const selected: SelectedRoute = rr.route ?? router.select(rr);
   if (typeof selected !== "number") {
@@ -133,18 +134,16 @@ function wasmPhase(
 }
 
 /**
- * The request with its `x-request-id` decided, as Envoy's connection manager does before its filters: an
- * external request gets a new one (Istio does not preserve external ids), an internal one keeps its own.
+ * The request as Envoy's connection manager passes it to the first filter: edge headers set (X-Forwarded-*,
+ * `x-request-id`, `x-envoy-*` sanitizing), so filters, ext_authz servers and the upstream see the same ones.
  */
-function withRequestId(rr: RouteRequest): RouteRequest {
-  if (rr.requestId !== undefined) return rr;
-  const addresses = clientAddresses(
-    rr.info.remoteAddr.hostname,
-    joinedRequestField(rr.req, "x-forwarded-for"),
-    rr.snapshot.mesh.defaultConfig.gatewayTopology.numTrustedProxies,
-  );
-  const own = addresses.internal ? rr.req.headers.get("x-request-id") : null;
-  return { ...rr, requestId: own ?? crypto.randomUUID() };
+function atEdge(rr: RouteRequest): RouteRequest {
+  const edge = edgeRequest(rr.req, rr.info.remoteAddr.hostname, trustedHops(rr), rr.scheme);
+  return { ...rr, req: edge.req, requestId: edge.requestId, edge };
+}
+
+function trustedHops(rr: RouteRequest): number {
+  return rr.snapshot.mesh.defaultConfig.gatewayTopology.numTrustedProxies;
 }
 
 /**
@@ -208,7 +207,13 @@ function attributesOf(rr: RouteRequest): AuthzAttributes {
     scheme: rr.scheme,
     peer: rr.info.remoteAddr.hostname,
     localAddress: rr.options.localAddress ?? `0.0.0.0:${rr.options.port}`,
-    trustedHops: rr.snapshot.mesh.defaultConfig.gatewayTopology.numTrustedProxies,
+    // Made before the first filter (runHttpFilters); a caller that skipped that gets them from the request.
+    addresses: rr.edge?.addresses ??
+      clientAddresses(
+        rr.info.remoteAddr.hostname,
+        joinedRequestField(rr.req, "x-forwarded-for"),
+        trustedHops(rr),
+      ),
     claims: rr.claims,
   });
 }

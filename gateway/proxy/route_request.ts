@@ -10,6 +10,7 @@ import type { DownstreamCounters } from "./downstream_counters.ts";
 import type { EndpointResolver } from "./endpoints.ts";
 import type { RequestSink, StreamInfo } from "./stream_info.ts";
 import type { SendUpstream } from "./upstream.ts";
+import type { EdgeDecision } from "./edge_request.ts";
 
 /** What the handler needs from the gateway around it. */
 export interface HandlerOptions {
@@ -60,6 +61,11 @@ export interface RouteRequest {
    * chain), so filters and the upstream see the same one; undefined: chosen when forwarding.
    */
   readonly requestId?: string;
+  /**
+   * The connection manager's edge edits, made before the first filter when filters run (`edge_request.ts`):
+   * the addresses, and whether `req` carries the edits; undefined: made when forwarding.
+   */
+  readonly edge?: Pick<EdgeDecision, "addresses" | "edited">;
   /** The route selected so far; undefined until selected, or after a filter cleared the route cache. */
   readonly route?: SelectedRoute;
 }

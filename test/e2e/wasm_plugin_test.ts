@@ -414,6 +414,52 @@ Deno.test("wasm plugin: phases place plugins around jwt_authn and RBAC as Istio 
   assert.equal(await statusWith(wasmPlugin("headers", headersUrl), "/x"), 200);
 });
 
+Deno.test("wasm plugin: filters see the edge headers Envoy's connection manager set (X-Forwarded-*, x-envoy-*), sent upstream once", async () => {
+  const lua = `apiVersion: extensions.istio.io/v1alpha1
+kind: TrafficExtension
+metadata: {name: saw-edge, namespace: istio-system}
+spec:
+  lua:
+    inlineCode: |
+      function envoy_on_request(h)
+        local seen = {}
+        for _, name in ipairs({"x-forwarded-for", "x-forwarded-proto", "x-envoy-external-address",
+            "x-envoy-internal", "x-envoy-retry-on", "keep-alive"}) do
+          table.insert(seen, name .. "=" .. (h:headers():get(name) or "-"))
+        end
+        h:headers():add("x-filter-saw", table.concat(seen, ";"))
+      end
+---
+`;
+  await withGateway(lua, async (url, _gw, up) => {
+    await fetchText(`${url}/x`, {
+      headers: {
+        "x-forwarded-for": "203.0.113.7",
+        "x-forwarded-proto": "https",
+        "x-envoy-retry-on": "5xx",
+        "keep-alive": "timeout=5",
+      },
+    });
+    const external = up.requests.at(-1)!.headers;
+    assert.equal(
+      external.get("x-filter-saw"),
+      "x-forwarded-for=203.0.113.7,127.0.0.1;x-forwarded-proto=http;x-envoy-external-address=127.0.0.1;" +
+        "x-envoy-internal=-;x-envoy-retry-on=-;keep-alive=-",
+    );
+    assert.equal(external.get("x-forwarded-for"), "203.0.113.7,127.0.0.1", "the peer is appended once");
+    assert.equal(external.get("x-envoy-external-address"), "127.0.0.1");
+    await fetchText(`${url}/x`);
+    const internal = up.requests.at(-1)!.headers;
+    assert.equal(
+      internal.get("x-filter-saw"),
+      "x-forwarded-for=127.0.0.1;x-forwarded-proto=http;x-envoy-external-address=-;x-envoy-internal=true;" +
+        "x-envoy-retry-on=-;keep-alive=-",
+    );
+    assert.equal(internal.get("x-forwarded-for"), "127.0.0.1");
+    assert.equal(internal.get("x-envoy-internal"), "true");
+  });
+});
+
 Deno.test("wasm plugin: filters see the x-request-id the upstream gets (decided before the filters, as Envoy's HCM does)", async () => {
   const lua = `apiVersion: extensions.istio.io/v1alpha1
 kind: TrafficExtension

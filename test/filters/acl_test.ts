@@ -51,8 +51,11 @@ Deno.test("acl: an allow-list with defaultAction deny; X-Forwarded-For is honour
   });
   await using direct = await FilterHost.load(ACL, { config: config(0) });
   await using behindLb = await FilterHost.load(ACL, { config: config(1) });
-  const send = (host: FilterHost, source: string, xff?: string) =>
-    host.stream({ source }).sendRequestHeaders(xff ? { "x-forwarded-for": xff } : {});
+  // As a gateway hands requests to its filters: X-Forwarded-For with the peer appended (Envoy's connection manager).
+  const send = (host: FilterHost, source: string, xff?: string) => {
+    const peer = source.slice(0, source.lastIndexOf(":"));
+    return host.stream({ source }).sendRequestHeaders({ "x-forwarded-for": xff ? `${xff},${peer}` : peer });
+  };
   assert.equal(status(send(direct, "203.0.113.7:1")), "continue");
   const denied = send(direct, "198.51.100.1:1", "203.0.113.7");
   assert.equal(status(denied), 401, "a client-sent X-Forwarded-For is not trusted by default");

@@ -5,8 +5,7 @@
  */
 import type { AuthzAttributes } from "../../compile/authz/types.ts";
 import { type IpAddress, parseIp } from "../../compile/authz/ip.ts";
-import { clientAddresses } from "../../proxy/client_address.ts";
-import { joinedRequestField } from "../../proxy/request_fields.ts";
+import type { ClientAddresses } from "../../proxy/client_address.ts";
 
 /** What the attributes are made from. */
 export interface AuthzRequestInput {
@@ -21,8 +20,11 @@ export interface AuthzRequestInput {
   readonly peer: string;
   /** `address:port` the listener is bound to (`[v6]:port` for IPv6). */
   readonly localAddress: string;
-  /** `gatewayTopology.numTrustedProxies`. */
-  readonly trustedHops: number;
+  /**
+   * The client (`remote.ip`: the peer, or from X-Forwarded-For with `numTrustedProxies`) and the
+   * X-Forwarded-For with the peer appended, as Envoy's connection manager decided before the filters.
+   */
+  readonly addresses: ClientAddresses;
   /** The verified JWT's payload, once RequestAuthentication has run. */
   readonly claims?: Readonly<Record<string, unknown>>;
   /** The peer's mTLS identity (URI SAN), when its connection presented a client certificate. */
@@ -81,8 +83,7 @@ class RequestAttributes implements AuthzAttributes {
         return input.scheme;
       // Envoy's connection manager has appended the peer before any filter runs.
       case "x-forwarded-for":
-        return clientAddresses(input.peer, joinedRequestField(input.req, name), input.trustedHops)
-          .forwardedFor;
+        return input.addresses.forwardedFor;
     }
     return input.req.headers.get(name);
   }
@@ -94,9 +95,7 @@ class RequestAttributes implements AuthzAttributes {
   remoteIp(): IpAddress | undefined {
     if (this.#remote === UNPARSED) {
       const input = this.#input;
-      const client =
-        clientAddresses(input.peer, joinedRequestField(input.req, "x-forwarded-for"), input.trustedHops)
-          .client;
+      const client = input.addresses.client;
       this.#remote = client === input.peer ? cachedIp(client) : parseIp(client);
     }
     return this.#remote;

@@ -11,6 +11,7 @@ import { EndpointResolver } from "../../../gateway/proxy/endpoints.ts";
 import { sendUpstreamAuto } from "../../../gateway/proxy/upstream_client.ts";
 import { checkCustom, type CustomOutcome } from "../../../gateway/security/authz/custom.ts";
 import { authzAttributes } from "../../../gateway/security/authz/attributes.ts";
+import { clientAddresses } from "../../../gateway/proxy/client_address.ts";
 
 /** A snapshot with the ext-authz service on 127.0.0.1:`port` and a CUSTOM policy for `/headers*`. */
 function snapshotFor(port: number, provider: string): Snapshot {
@@ -66,7 +67,7 @@ function check(snapshot: Snapshot, path: string, init: RequestInit = {}): Promis
     scheme: "http",
     peer: "10.0.0.1",
     localAddress: "127.0.0.1:8080",
-    trustedHops: 0,
+    addresses: clientAddresses("10.0.0.1", req.headers.get("x-forwarded-for"), 0),
   });
   return checkCustom(
     snapshot.authz!.custom!,

@@ -4,6 +4,7 @@
  */
 import type { AuthzAttributes } from "../../../gateway/compile/authz/types.ts";
 import { authzAttributes } from "../../../gateway/security/authz/attributes.ts";
+import { clientAddresses } from "../../../gateway/proxy/client_address.ts";
 
 /** What a test request is made of; everything has a default. */
 export interface TestRequest {
@@ -35,7 +36,7 @@ export function attrs(r: TestRequest = {}): AuthzAttributes {
     scheme: "http",
     peer: r.peer ?? "10.0.0.1",
     localAddress: r.localAddress ?? "127.0.0.1:8080",
-    trustedHops: r.trustedHops ?? 0,
+    addresses: clientAddresses(r.peer ?? "10.0.0.1", req.headers.get("x-forwarded-for"), r.trustedHops ?? 0),
     claims: r.claims,
     peerPrincipal: r.peerPrincipal,
   });
