@@ -6,6 +6,7 @@
  * gets the same edits in one pass when it is forwarded (`upstreamHeaders`).
  * @module
  */
+import type { ProxyConfig } from "../config/mesh/mod.ts";
 import { type ClientAddresses, clientAddresses } from "./client_address.ts";
 import { edgeRequestFields } from "./headers.ts";
 import { joinedRequestField, requestFields } from "./request_fields.ts";
@@ -26,13 +27,23 @@ export interface EdgeDecision {
   readonly edited: boolean;
 }
 
-/** The connection manager's pass over `req` from `peer` on a listener of `scheme`. */
-export function edgeRequest(req: Request, peer: string, trustedHops: number, scheme: string): EdgeDecision {
-  const addresses = clientAddresses(peer, joinedRequestField(req, "x-forwarded-for"), trustedHops);
+/** The connection manager's pass over `req` from `peer` on a listener of `scheme`, with the mesh's `topology`. */
+export function edgeRequest(
+  req: Request,
+  peer: string,
+  topology: ProxyConfig["gatewayTopology"],
+  scheme: string,
+): EdgeDecision {
+  const hops = topology.numTrustedProxies;
+  const addresses = clientAddresses(peer, joinedRequestField(req, "x-forwarded-for"), hops);
   const upgrade = isWebSocketUpgrade(req);
-  const fields =
-    edgeRequestFields(requestFields(req), { addresses, scheme, trustProxies: trustedHops > 0 }, upgrade)
-      .fields;
+  const ctx = {
+    addresses,
+    scheme,
+    trustProxies: hops > 0,
+    keepClientCert: topology.forwardClientCertDetails === "ALWAYS_FORWARD_ONLY",
+  };
+  const fields = edgeRequestFields(requestFields(req), ctx, upgrade).fields;
   let requestId = "";
   const pairs: [string, string][] = [];
   for (let i = 0; i < fields.length; i += 2) {

@@ -225,7 +225,8 @@ async function serveAction(rr: RouteRequest, route: RouteEntry): Promise<Respons
     return decorate(noHealthyUpstream(), route);
   }
 
-  const trustedHops = snapshot.mesh.defaultConfig.gatewayTopology.numTrustedProxies;
+  const topology = snapshot.mesh.defaultConfig.gatewayTopology;
+  const trustedHops = topology.numTrustedProxies;
   const down: Downstream = {
     request: req,
     authority: rr.authority,
@@ -240,6 +241,7 @@ async function serveAction(rr: RouteRequest, route: RouteEntry): Promise<Respons
       scheme: rr.scheme,
       trustProxies: trustedHops > 0,
       requestIdDecided: rr.requestId !== undefined,
+      keepClientCert: topology.forwardClientCertDetails === "ALWAYS_FORWARD_ONLY",
       edited: rr.edge?.edited,
     },
     si,

@@ -73,6 +73,7 @@ let keepForwardedProto = false;
 let sawForwardedProto = false;
 let sawRequestId = false;
 let requestIdDecided = false;
+let keepClientCert = false;
 let connectionNamed: Set<string> | null = null;
 
 function copyEdgeHeader(value: string, name: string): void {
@@ -84,6 +85,8 @@ function copyEdgeHeader(value: string, name: string): void {
       if (name === "x-envoy-internal" || (skipEnvoy && EXTERNAL_STRIPPED.has(name))) return;
     } else if (name === "x-forwarded-for") {
       return; // replaced by the list with the peer appended
+    } else if (name === "x-forwarded-client-cert") {
+      if (!keepClientCert) return;
     } else if (name === "x-forwarded-proto") {
       sawForwardedProto = true;
       if (!keepForwardedProto) return;
@@ -117,6 +120,11 @@ export interface EdgeContext {
   /** The request's `x-request-id` was decided before its filters ran: forward it as the filters left it. */
   readonly requestIdDecided?: boolean;
   /**
+   * Keep a client's X-Forwarded-Client-Cert (`forwardClientCertDetails: ALWAYS_FORWARD_ONLY`). Otherwise Envoy
+   * removes it from a connection without a client certificate, which every connection is until mTLS listeners.
+   */
+  readonly keepClientCert?: boolean;
+  /**
    * The request's fields already had the connection manager's edits before its filters
    * ({@linkcode edgeRequestFields}): only hop-by-hop fields go now.
    */
@@ -148,7 +156,7 @@ export function upstreamHeaders(source: readonly string[], ctx: EdgeContext): He
  * X-Forwarded-For with the peer appended; X-Forwarded-Proto set (kept from trusted proxies); for external
  * requests Envoy's control headers stripped (`EXTERNAL_STRIPPED`), `x-envoy-external-address` set to the client
  * address and X-Request-Id generated anew; for internal ones `x-envoy-internal: true` and X-Request-Id generated
- * when absent.
+ * when absent; a client's X-Forwarded-Client-Cert removed unless `keepClientCert`.
  */
 export function edgeRequestFields(
   source: readonly string[],
@@ -167,6 +175,7 @@ function onePass(source: readonly string[], ctx: EdgeContext, which: Pass): Head
   keepForwardedProto = ctx.trustProxies;
   sawForwardedProto = sawRequestId = false;
   requestIdDecided = ctx.requestIdDecided === true;
+  keepClientCert = ctx.keepClientCert === true;
   for (let i = 0; i < source.length; i += 2) copyEdgeHeader(source[i + 1], source[i]);
   if (which === Pass.Router) return list;
   const fields = list.fields;

@@ -138,7 +138,8 @@ function wasmPhase(
  * `x-request-id`, `x-envoy-*` sanitizing), so filters, ext_authz servers and the upstream see the same ones.
  */
 function atEdge(rr: RouteRequest): RouteRequest {
-  const edge = edgeRequest(rr.req, rr.info.remoteAddr.hostname, trustedHops(rr), rr.scheme);
+  const topology = rr.snapshot.mesh.defaultConfig.gatewayTopology;
+  const edge = edgeRequest(rr.req, rr.info.remoteAddr.hostname, topology, rr.scheme);
   return { ...rr, req: edge.req, requestId: edge.requestId, edge };
 }
 

@@ -58,7 +58,13 @@ const ROUTE_ALL = "  - route: [{destination: {host: app}}]";
 Deno.test("edge headers: server, upstream service time, request id, X-Forwarded-*, attempt count, hop-by-hop", async () => {
   await withGateway(ROUTE_ALL, async (base, upstream) => {
     const res = await fetchText(`${base}/x`, {
-      headers: { "x-forwarded-for": "198.51.100.1", connection: "x-secret", "x-secret": "1", "x-keep": "1" },
+      headers: {
+        "x-forwarded-for": "198.51.100.1",
+        connection: "x-secret",
+        "x-secret": "1",
+        "x-keep": "1",
+        "x-forwarded-client-cert": "URI=spiffe://cluster.local/ns/default/sa/admin",
+      },
     });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("server"), "istio-envoy");
@@ -75,6 +81,11 @@ Deno.test("edge headers: server, upstream service time, request id, X-Forwarded-
     );
     assert.equal(h.get("x-secret"), null, "headers named by Connection are hop-by-hop");
     assert.equal(h.get("x-keep"), "1");
+    assert.equal(
+      h.get("x-forwarded-client-cert"),
+      null,
+      "a client cannot forge XFCC (SANITIZE_SET, no client cert)",
+    );
     await fetchText(`${base}/x`, { headers: { "x-request-id": "abc" } });
     assert.equal(upstream.requests[1].headers.get("x-request-id"), "abc", "an internal request keeps its id");
     await fetchText(`${base}/x`, { headers: { "x-request-id": "abc", "x-forwarded-for": "198.51.100.1" } });

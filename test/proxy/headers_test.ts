@@ -103,3 +103,16 @@ Deno.test("appendResponseHeaders: keeps duplicates and drops hop-by-hop fields",
   for (const gone of ["connection", "x-hop", "transfer-encoding"]) assert.equal(target.get(gone), null, gone);
   assert.equal(target.get("content-type"), "text/plain");
 });
+
+Deno.test("upstreamHeaders: a client's X-Forwarded-Client-Cert is removed (no client certificate), kept with ALWAYS_FORWARD_ONLY", () => {
+  const source = fieldsOf({
+    "x-forwarded-client-cert": "By=spiffe://forged;URI=spiffe://admin",
+    "x-keep": "1",
+  });
+  assert.equal(upstreamHeaders(source, internal).get("x-forwarded-client-cert"), null);
+  assert.equal(upstreamHeaders(source, external).get("x-forwarded-client-cert"), null);
+  assert.equal(
+    upstreamHeaders(source, { ...external, keepClientCert: true }).get("x-forwarded-client-cert"),
+    "By=spiffe://forged;URI=spiffe://admin",
+  );
+});
