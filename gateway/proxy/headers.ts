@@ -74,9 +74,18 @@ let sawForwardedProto = false;
 let sawRequestId = false;
 let requestIdDecided = false;
 let keepClientCert = false;
+let sawTrailersTe = false;
 let connectionNamed: Set<string> | null = null;
 
 function copyEdgeHeader(value: string, name: string): void {
+  if (name === "te") {
+    // Envoy keeps TE only as `trailers` (gRPC relies on it), when the client offered it; never twice.
+    if (!sawTrailersTe && offersTrailers(value)) {
+      sawTrailersTe = true;
+      out.fields.push("te", "trailers");
+    }
+    return;
+  }
   if (pass === Pass.ConnectionManager) {
     if (HCM_REMOVED.has(name) || (!upgrade && (name === "connection" || name === "upgrade"))) return;
   } else if (HOP_BY_HOP.has(name) || connectionNamed?.has(name)) return;
@@ -97,6 +106,12 @@ function copyEdgeHeader(value: string, name: string): void {
     }
   }
   out.fields.push(name, value);
+}
+
+/** Whether a TE value lists `trailers`. */
+function offersTrailers(value: string): boolean {
+  for (const token of value.split(",")) if (token.trim().toLowerCase() === "trailers") return true;
+  return false;
 }
 
 /** The tokens of a `Connection` value other than `close`/`keep-alive`: header names to drop. */
@@ -176,6 +191,7 @@ function onePass(source: readonly string[], ctx: EdgeContext, which: Pass): Head
   sawForwardedProto = sawRequestId = false;
   requestIdDecided = ctx.requestIdDecided === true;
   keepClientCert = ctx.keepClientCert === true;
+  sawTrailersTe = false;
   for (let i = 0; i < source.length; i += 2) copyEdgeHeader(source[i + 1], source[i]);
   if (which === Pass.Router) return list;
   const fields = list.fields;

@@ -23,7 +23,8 @@ Deno.test("upstreamHeaders: hop-by-hop and Connection-named fields go, forwardin
   });
   const ctx = { ...external, addresses: clientAddresses("203.0.113.9", "198.51.100.1", 0) };
   const h = upstreamHeaders(source, ctx);
-  for (const gone of ["connection", "keep-alive", "x-secret", "te"]) assert.equal(h.get(gone), null, gone);
+  for (const gone of ["connection", "keep-alive", "x-secret"]) assert.equal(h.get(gone), null, gone);
+  assert.equal(h.get("te"), "trailers", "TE: trailers is the one hop-by-hop field Envoy forwards");
   assert.equal(h.get("x-keep"), "k");
   assert.equal(h.get("host"), "a.example");
   assert.equal(h.get("x-forwarded-for"), "198.51.100.1,203.0.113.9", "Envoy appends with a bare comma");
@@ -115,4 +116,19 @@ Deno.test("upstreamHeaders: a client's X-Forwarded-Client-Cert is removed (no cl
     upstreamHeaders(source, { ...external, keepClientCert: true }).get("x-forwarded-client-cert"),
     "By=spiffe://forged;URI=spiffe://admin",
   );
+});
+
+Deno.test("upstreamHeaders: TE goes upstream only as `trailers`, when the client offered it (Envoy's sanitizeTEHeader)", () => {
+  const te = (value: string, ctx = internal) => upstreamHeaders(fieldsOf({ te: value }), ctx).getAll("te");
+  assert.deepEqual(te("trailers"), ["trailers"]);
+  assert.deepEqual(te("gzip, Trailers, deflate"), ["trailers"]);
+  assert.deepEqual(te("gzip, deflate"), []);
+  const named = fieldsOf([["connection", "te"], ["te", "trailers"]]);
+  assert.deepEqual(
+    upstreamHeaders(named, external).getAll("te"),
+    ["trailers"],
+    "even when Connection names it",
+  );
+  const edited = upstreamHeaders(fieldsOf({ te: "trailers" }), internal);
+  assert.deepEqual(upstreamHeaders(edited.fields, { ...internal, edited: true }).getAll("te"), ["trailers"]);
 });
