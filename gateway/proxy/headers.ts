@@ -75,6 +75,7 @@ let sawRequestId = false;
 let requestIdDecided = false;
 let keepClientCert = false;
 let sawTrailersTe = false;
+let currentSource: readonly string[] = [];
 let connectionNamed: Set<string> | null = null;
 
 function copyEdgeHeader(value: string, name: string): void {
@@ -104,8 +105,18 @@ function copyEdgeHeader(value: string, name: string): void {
       if (skipEnvoy && !requestIdDecided) return;
       sawRequestId = true;
     }
-  }
+  } else if (pass !== Pass.Router && name === "referer" && !acceptableReferer(value)) return;
   out.fields.push(name, value);
+}
+
+/**
+ * Envoy's connection manager drops a Referer that is repeated or not a URL with a scheme (a relative one
+ * included); `URL.canParse` stands in for its URL parser.
+ */
+function acceptableReferer(value: string): boolean {
+  let count = 0;
+  for (let i = 0; i < currentSource.length; i += 2) if (currentSource[i] === "referer") count++;
+  return count === 1 && URL.canParse(value);
 }
 
 /** Whether a TE value lists `trailers`. */
@@ -192,7 +203,9 @@ function onePass(source: readonly string[], ctx: EdgeContext, which: Pass): Head
   requestIdDecided = ctx.requestIdDecided === true;
   keepClientCert = ctx.keepClientCert === true;
   sawTrailersTe = false;
+  currentSource = source;
   for (let i = 0; i < source.length; i += 2) copyEdgeHeader(source[i + 1], source[i]);
+  currentSource = [];
   if (which === Pass.Router) return list;
   const fields = list.fields;
   if (skipEnvoy) fields.push("x-envoy-external-address", ctx.addresses.client);

@@ -132,3 +132,11 @@ Deno.test("upstreamHeaders: TE goes upstream only as `trailers`, when the client
   const edited = upstreamHeaders(fieldsOf({ te: "trailers" }), internal);
   assert.deepEqual(upstreamHeaders(edited.fields, { ...internal, edited: true }).getAll("te"), ["trailers"]);
 });
+
+Deno.test("upstreamHeaders: a Referer that is repeated or not an absolute URL is dropped (Envoy's sanitizing)", () => {
+  const referer = (fields: [string, string][]) =>
+    upstreamHeaders(fieldsOf(fields), internal).getAll("referer");
+  assert.deepEqual(referer([["referer", "https://a.example/page"]]), ["https://a.example/page"]);
+  assert.deepEqual(referer([["referer", "/relative/page"]]), []);
+  assert.deepEqual(referer([["referer", "https://a.example/"], ["referer", "https://b.example/"]]), []);
+});
