@@ -7,60 +7,23 @@
  * Per run: the time from spawning the process to the first answered request (polled every 10 ms), then,
  * 2 s after that answer with no traffic, the process's idle RSS from /proc/PID/status: `VmRSS` and its
  * parts `RssAnon` (heaps: V8, Rust, WASM memories) and `RssFile` (mapped files: the deno binary's pages in
- * use). The same is measured once for performance.md's minimal `Deno.serve` + `fetch` proxy, the floor of
- * any Deno gateway. Each process is stopped before the next starts.
+ * use). The same is measured once for performance.md's minimal `Deno.serve` + `fetch` proxy
+ * (`bench/probes/deno_fetch.ts`), the floor of any Deno gateway. Each process is stopped before the next starts.
  * Run: `deno task bench` (all benchmarks) or `deno run -A bench/startup.ts [--runs N]` (default 3).
  * @module
  */
 import { parseArgs } from "node:util";
+import { gatewayWithRoutes, staticService } from "../test/helpers/gateway.ts";
+import { freePort } from "../test/helpers/net.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const IDLE_MS = 2000;
 const READY_TIMEOUT_MS = 15_000;
 
-/** performance.md's `deno_fetch` proxy (as bench/data_path.ts runs it). */
-const DENO_FETCH_PROXY = `const [port, upstream] = Deno.args.map(Number);
-Deno.serve({ hostname: "127.0.0.1", port, onListen() {} }, (req) => {
-  const url = req.url;
-  const path = url.slice(url.indexOf("/", url.indexOf("//") + 2));
-  return fetch(\`http://127.0.0.1:\${upstream}\${path}\`, { method: req.method, headers: req.headers, body: req.body });
-});
-`;
-
 /** A plain config: one listener, one route, one static service. */
 function plainConfig(listenerPort: number, upstreamPort: number): string {
-  return `apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  servers: [{port: {number: ${listenerPort}, name: http, protocol: HTTP}, hosts: ["*"]}]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: app, namespace: default}
-spec:
-  hosts: ["*"]
-  gateways: [istio-system/gw]
-  http:
-  - route: [{destination: {host: app, port: {number: 80}}}]
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: app, namespace: default}
-spec:
-  hosts: [app.default.svc.cluster.local]
-  resolution: STATIC
-  ports: [{number: 80, name: http, protocol: HTTP, targetPort: ${upstreamPort}}]
-  endpoints: [{address: 127.0.0.1}]
-`;
-}
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
+  return gatewayWithRoutes(listenerPort, "  - route: [{destination: {host: app, port: {number: 80}}}]") +
+    staticService("app", [upstreamPort]);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -147,8 +110,7 @@ if (import.meta.main) {
       }
       report(`portcullis run ${i}`, await measure(args, `http://127.0.0.1:${listenerPort}/`));
     }
-    const script = `${dir}/deno_fetch.ts`;
-    await Deno.writeTextFile(script, DENO_FETCH_PROXY);
+    const script = `${ROOT}bench/probes/deno_fetch.ts`;
     const port = freePort();
     report(
       "deno_fetch (floor)",
