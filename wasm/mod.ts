@@ -39,7 +39,8 @@ export type { FailStrategy, PluginOptions, RestartPolicy, SandboxLimits } from "
 export { createFailedStream } from "./runtime/failed_stream.ts";
 export { loadPlugin, type Plugin, PluginLoadError, type PluginState } from "./runtime/plugin.ts";
 export * from "./runtime/results.ts";
-export { FAIL_CLOSE_REPLY, type HttpFilterStream } from "./runtime/stream.ts";
+export type { HttpFilterStream } from "./runtime/stream.ts";
+export { FAIL_CLOSE_REPLY } from "./runtime/stream_failure.ts";
 export { loadFilterPlugin } from "./filter_plugin.ts";
 export { loadLuaPlugin, type LuaPluginOptions } from "./lua/plugin.ts";
 export { type Metric, MetricStore, processMetrics } from "./state/metrics.ts";

@@ -5,7 +5,6 @@
  * @module
  */
 import type { WasmLogEntry, WasmLogger } from "../../wasm/mod.ts";
-import type { LogLevel } from "./levels.ts";
 import type { Logger } from "./logger.ts";
 
 const SCRIPT_LINE = "script log: ";
@@ -13,7 +12,7 @@ const SCRIPT_LINE = "script log: ";
 /** A WasmLogger writing Lua plugin messages to `logger` at their own level. */
 export function luaLogger(logger: Logger): WasmLogger {
   return (entry: WasmLogEntry) => {
-    const level = entry.level as LogLevel;
+    const level = entry.level;
     if (!logger.enabled(level)) return;
     logger.log(
       level,

@@ -4,13 +4,12 @@
  * @module
  */
 import type { WasmLogEntry, WasmLogger } from "../../wasm/mod.ts";
-import type { LogLevel } from "./levels.ts";
 import type { Logger } from "./logger.ts";
 
 /** A WasmLogger writing to `logger` at the message's own level. */
 export function wasmLogger(logger: Logger): WasmLogger {
   return (entry: WasmLogEntry) => {
-    const level = entry.level as LogLevel;
+    const level = entry.level;
     if (!logger.enabled(level)) return;
     const who = [entry.plugin, entry.rootId, entry.vmId].filter((s) => s !== "").join(" ");
     logger.log(level, `wasm log ${who}: ${entry.message}`);

@@ -3,6 +3,10 @@
  * levels and the values the header and body callbacks return.
  * @module
  */
+import {
+  LOG_LEVEL_NAMES as ENVOY_LOG_LEVEL_NAMES,
+  LogLevel as EnvoyLogLevel,
+} from "../../gateway/log/levels.ts";
 
 /** `proxy_buffer_type_t`. */
 export const BufferType = {
@@ -38,14 +42,25 @@ export const MetricType = { Counter: 0, Gauge: 1, Histogram: 2 } as const;
 /** One of {@linkcode MetricType}. */
 export type MetricType = typeof MetricType[keyof typeof MetricType];
 
-/** `proxy_log_level_t`: 0 trace to 5 critical. */
-export const LogLevel = { Trace: 0, Debug: 1, Info: 2, Warn: 3, Error: 4, Critical: 5 } as const;
+/**
+ * `proxy_log_level_t`: 0 trace to 5 critical. Envoy hands its own (spdlog) level numbers to filters as they
+ * are, so these are the gateway's levels (`gateway/log/levels.ts`, the one definition) under the Proxy-Wasm
+ * names; Envoy's `off` (6) has no ABI name, and `proxy_get_log_level` reports it unchanged.
+ */
+export const LogLevel = {
+  Trace: EnvoyLogLevel.trace,
+  Debug: EnvoyLogLevel.debug,
+  Info: EnvoyLogLevel.info,
+  Warn: EnvoyLogLevel.warning,
+  Error: EnvoyLogLevel.error,
+  Critical: EnvoyLogLevel.critical,
+} as const;
 
 /** One of {@linkcode LogLevel}. */
 export type LogLevel = typeof LogLevel[keyof typeof LogLevel];
 
-/** Envoy's names of the log levels, indexed by {@linkcode LogLevel}. */
-export const LOG_LEVEL_NAMES: readonly string[] = ["trace", "debug", "info", "warning", "error", "critical"];
+/** Envoy's names of the log levels, indexed by {@linkcode LogLevel} (`off` left out). */
+export const LOG_LEVEL_NAMES: readonly string[] = ENVOY_LOG_LEVEL_NAMES.slice(0, LogLevel.Critical + 1);
 
 /**
  * What a headers or trailers callback may return (Envoy's `FilterHeadersStatus`): only Continue and

@@ -21,7 +21,8 @@ import {
   type Reply,
   type TrailersResult,
 } from "../runtime/results.ts";
-import { concat, FAIL_CLOSE_REPLY, type HttpFilterStream, overflowReply } from "../runtime/stream.ts";
+import { concat, type HttpFilterStream, overflowReply } from "../runtime/stream.ts";
+import { StreamFailure } from "../runtime/stream_failure.ts";
 import { type HostStream, REQUEST } from "./host.ts";
 import type { ComponentVm } from "./vm.ts";
 import type { LocalReply } from "./wit_types/interfaces/portcullis-filter-types.d.ts";
@@ -72,7 +73,7 @@ export class ComponentStream implements HttpFilterStream, HostStream {
   readonly #maps: [HeaderList | undefined, HeaderList | undefined] = [undefined, undefined];
   readonly #held: [Uint8Array, Uint8Array] = [EMPTY, EMPTY];
   #reply: LocalReply | undefined;
-  #failReplied = false;
+  readonly #failure: StreamFailure;
   #scope: PropertyScope | undefined;
 
   /** A stream on `vm`, or a failed one when `vm` is undefined. */
@@ -80,6 +81,7 @@ export class ComponentStream implements HttpFilterStream, HostStream {
     this.#vm = vm?.alive ? vm : undefined;
     this.#env = env;
     this.#info = info;
+    this.#failure = new StreamFailure(env.failStrategy);
     this.id = this.#vm ? nextStreamId++ : 0;
   }
 
@@ -122,12 +124,12 @@ export class ComponentStream implements HttpFilterStream, HostStream {
 
   #headers(direction: number, endOfStream: boolean): HeadersResult {
     const vm = this.#vm;
-    if (!vm) return this.#failHeaders();
+    if (!vm) return this.#failure.headers();
     const reply = vm.call(this, () => {
       const action = vm.instance.headers(direction, endOfStream);
       return this.#takeReply(action.tag === "reply" ? action.val : undefined);
     });
-    if (!vm.alive) return this.#failHeaders();
+    if (!vm.alive) return this.#failure.headers();
     return reply ? { action: "reply", reply } : CONTINUE;
   }
 
@@ -136,14 +138,14 @@ export class ComponentStream implements HttpFilterStream, HostStream {
     const held = this.#held[direction];
     const body = concat(held, chunk);
     this.#held[direction] = EMPTY;
-    if (!vm) return this.#failData(body);
+    if (!vm) return this.#failure.data(body);
     if (held.length > 0 && body.length > this.#env.maxBodyBytes) return overflowReply(direction);
     const outcome = vm.call(this, () => {
       const action = vm.instance.body(direction, body, endOfStream);
       const reply = this.#takeReply(action.tag === "reply" ? action.val : undefined);
       return reply ? { action: "reply", reply } as Reply : action;
     });
-    if (!vm.alive || outcome === undefined) return this.#failData(body);
+    if (!vm.alive || outcome === undefined) return this.#failure.data(body);
     if ("action" in outcome) return outcome;
     switch (outcome.tag) {
       case "replace":
@@ -160,21 +162,7 @@ export class ComponentStream implements HttpFilterStream, HostStream {
   #release(direction: number): DataOutcome {
     const data = this.#held[direction];
     this.#held[direction] = EMPTY;
-    return this.#vm?.alive ? { action: "continue", data } : this.#failData(data);
-  }
-
-  #failHeaders(): HeadersResult {
-    if (this.#env.failStrategy === "FAIL_OPEN" || this.#failReplied) return CONTINUE;
-    this.#failReplied = true;
-    return { action: "reply", reply: FAIL_CLOSE_REPLY };
-  }
-
-  #failData(body: Uint8Array): DataOutcome {
-    if (this.#env.failStrategy === "FAIL_OPEN" || this.#failReplied) {
-      return { action: "continue", data: body };
-    }
-    this.#failReplied = true;
-    return { action: "reply", reply: FAIL_CLOSE_REPLY };
+    return this.#vm?.alive ? { action: "continue", data } : this.#failure.data(data);
   }
 
   // HostStream: what the imports act on while a hook of this stream runs.

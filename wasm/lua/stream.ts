@@ -27,7 +27,8 @@ import {
   RESET,
   type TrailersResult,
 } from "../runtime/results.ts";
-import { concat, FAIL_CLOSE_REPLY, type HttpFilterStream, overflowReply } from "../runtime/stream.ts";
+import { concat, type HttpFilterStream, overflowReply } from "../runtime/stream.ts";
+import { StreamFailure } from "../runtime/stream_failure.ts";
 import type { LuaHostStream } from "./host.ts";
 import type { LuaVm, RunResult } from "./vm.ts";
 
@@ -68,12 +69,13 @@ export class LuaStream implements HttpFilterStream, LuaHostStream {
   #calls: AbortController | undefined;
   #completed = false;
   #reply: LocalReply | undefined;
-  #failReplied = false;
+  readonly #failure: StreamFailure;
 
   /** A stream on `vm`, or a failed one when `vm` is undefined or no longer alive. */
   constructor(vm: LuaVm | undefined, env: PluginEnv, info: StreamInfo) {
     this.#vm = vm?.alive ? vm : undefined;
     this.#env = env;
+    this.#failure = new StreamFailure(env.failStrategy);
     this.info = info;
     this.id = this.#vm ? nextStreamId++ : 0;
   }
@@ -120,7 +122,7 @@ export class LuaStream implements HttpFilterStream, LuaHostStream {
 
   #headers(direction: number): HeadersResult {
     const vm = this.#vm;
-    if (!vm) return this.#failHeaders();
+    if (!vm) return this.#failure.headers();
     if (!vm.hooks(direction)) return CONTINUE;
     this.running = direction;
     const settled = this.#settle(direction, vm.start(direction, this));
@@ -133,7 +135,7 @@ export class LuaStream implements HttpFilterStream, LuaHostStream {
       case "reply":
         return { action: "reply", reply: this.#reply! };
       case "fail":
-        return this.#failHeaders();
+        return this.#failure.headers();
       case "reset":
         return RESET;
       case "wait":
@@ -177,7 +179,7 @@ export class LuaStream implements HttpFilterStream, LuaHostStream {
     const data = this.#held[direction];
     this.#held[direction] = EMPTY;
     if (settled === "reply") return { action: "reply", reply: this.#reply! };
-    if (settled === "fail") return this.#failData(data);
+    if (settled === "fail") return this.#failure.data(data);
     if (settled === "reset") return RESET;
     return { action: "continue", data };
   }
@@ -237,20 +239,6 @@ export class LuaStream implements HttpFilterStream, LuaHostStream {
 
   #scriptError(message: string): void {
     this.#vm!.log(LogLevel.Error, `script log: ${message}`);
-  }
-
-  #failHeaders(): HeadersOutcome {
-    if (this.#env.failStrategy === "FAIL_OPEN" || this.#failReplied) return CONTINUE;
-    this.#failReplied = true;
-    return { action: "reply", reply: FAIL_CLOSE_REPLY };
-  }
-
-  #failData(body: Uint8Array): DataOutcome {
-    if (this.#env.failStrategy === "FAIL_OPEN" || this.#failReplied) {
-      return { action: "continue", data: body };
-    }
-    this.#failReplied = true;
-    return { action: "reply", reply: FAIL_CLOSE_REPLY };
   }
 
   // LuaHostStream: what the host functions act on while this stream's script runs.

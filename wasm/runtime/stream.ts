@@ -24,6 +24,7 @@ import {
   RESET,
   type TrailersResult,
 } from "./results.ts";
+import { StreamFailure } from "./stream_failure.ts";
 import type { CallbackName, WasmVm } from "./vm.ts";
 
 /** The data path's handle on one stream through one plugin. */
@@ -69,15 +70,6 @@ const CALLBACKS = [
   ["proxy_on_request_headers", "proxy_on_request_body", "proxy_on_request_trailers"],
   ["proxy_on_response_headers", "proxy_on_response_body", "proxy_on_response_trailers"],
 ] as const satisfies readonly (readonly CallbackName[])[];
-
-/** The reply for a stream whose VM failed under FAIL_CLOSE (Envoy's `wasm_fail_stream`). */
-export const FAIL_CLOSE_REPLY: LocalReply = Object.freeze({
-  status: 503,
-  details: "wasm_fail_stream",
-  body: EMPTY,
-  headers: new HeaderList(),
-  grpcStatus: 14,
-});
 
 /** Envoy's reply when a buffered body outgrows the limit: 413 for a request, 500 for a response. */
 export function overflowReply(direction: number): Reply {
@@ -128,7 +120,7 @@ export class FilterStream implements HttpFilterStream, StreamHostContext {
   #reply: LocalReply | undefined;
   #reset = false;
   #failed: boolean;
-  #failReplied = false;
+  readonly #failure: StreamFailure;
   #completed = false;
   #scope: PropertyScope | undefined;
 
@@ -137,6 +129,7 @@ export class FilterStream implements HttpFilterStream, StreamHostContext {
     this.#env = env;
     this.#info = info;
     this.#vm = vm;
+    this.#failure = new StreamFailure(env.failStrategy);
     if (!vm || !vm.alive) {
       this.id = 0;
       this.#failed = true;
@@ -206,7 +199,7 @@ export class FilterStream implements HttpFilterStream, StreamHostContext {
   }
 
   #headers(dir: number, count: number, endOfStream: boolean): HeadersResult {
-    if (this.#failed) return this.#failHeaders();
+    if (this.#failed) return this.#failure.headers();
     const vm = this.#vm!;
     const name = CALLBACKS[dir][0];
     const fn = vm.callbacks[name];
@@ -214,7 +207,7 @@ export class FilterStream implements HttpFilterStream, StreamHostContext {
     this.#inCallback = dir;
     const code = vm.call(name, this, fn, this.id, count, endOfStream ? 1 : 0);
     this.#inCallback = -1;
-    if (this.#failed) return this.#failHeaders();
+    if (this.#failed) return this.#failure.headers();
     const asked = this.#takeContinue(dir);
     const terminal = this.#takeTerminal();
     if (terminal) return terminal;
@@ -304,17 +297,10 @@ export class FilterStream implements HttpFilterStream, StreamHostContext {
     return { action: "continue", data };
   }
 
-  #failHeaders(): HeadersOutcome {
-    if (this.#env.failStrategy === "FAIL_OPEN" || this.#failReplied) return CONTINUE;
-    this.#failReplied = true;
-    return { action: "reply", reply: FAIL_CLOSE_REPLY };
-  }
-
   #failData(dir: number): DataOutcome {
-    if (this.#env.failStrategy === "FAIL_OPEN" || this.#failReplied) return this.#release(dir);
-    this.#failReplied = true;
+    const held = this.#bodies[dir];
     this.#bodies[dir] = EMPTY;
-    return { action: "reply", reply: FAIL_CLOSE_REPLY };
+    return this.#failure.data(held);
   }
 
   /** The VM failed: this stream fails too, and anything paused settles per the fail strategy. */
@@ -324,7 +310,7 @@ export class FilterStream implements HttpFilterStream, StreamHostContext {
       const pending = this.#pending[dir];
       if (!pending) continue;
       this.#pending[dir] = undefined;
-      pending.resolve(pending.kind === "headers" ? this.#failHeaders() : this.#failData(dir));
+      pending.resolve(pending.kind === "headers" ? this.#failure.headers() : this.#failData(dir));
     }
   }
 

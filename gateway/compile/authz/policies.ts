@@ -9,6 +9,8 @@
  */
 import type { ConfigSet } from "../../config/config_set.ts";
 import type { Diagnostic } from "../../config/diagnostics.ts";
+import { parseGoBool } from "../../config/go_bool.ts";
+import { DRY_RUN_ANNOTATION } from "../../config/kinds/policy_common.ts";
 import type { AuthorizationPolicySpec } from "../../config/kinds/security/authorization_policy.ts";
 import type { MeshConfig } from "../../config/mesh/mod.ts";
 import { type Resource, resourceDiagnostic } from "../../config/resource.ts";
@@ -18,9 +20,6 @@ import type { ServiceRegistry } from "../services.ts";
 import { compileExtAuthzProvider } from "./ext_authz_provider.ts";
 import { compileRule } from "./rule.ts";
 import type { CompiledAuthz, CompiledAuthzRule } from "./types.ts";
-
-const DRY_RUN = "istio.io/dry-run";
-const GO_TRUE = ["1", "t", "T", "TRUE", "true", "True"];
 
 /** What compiling the policies needs besides the resources. */
 export interface AuthzCompileContext {
@@ -49,7 +48,7 @@ export function compileAuthorization(config: ConfigSet, ctx: AuthzCompileContext
       custom.push(p);
       continue;
     }
-    if (GO_TRUE.includes(p.meta.annotations[DRY_RUN] ?? "")) {
+    if (parseGoBool(p.meta.annotations[DRY_RUN_ANNOTATION] ?? "") === true) {
       dryRun.push(`${p.meta.namespace}/${p.meta.name}`);
       continue;
     }

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import type { FieldPath } from "../diagnostics.ts";
+import { parseGoBool } from "../go_bool.ts";
 import type { RuleContext } from "../kind.ts";
 
 /** A string of at least one character (`minLength: 1`). */
@@ -185,31 +186,31 @@ export function validateTargetReference(ref: TargetReference, at: FieldPath, ctx
   }
 }
 
-const DRY_RUN = "istio.io/dry-run";
-const GO_BOOLS = ["1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False"];
+/** The annotation that puts an AuthorizationPolicy in dry-run (shadow) mode when Go reads it as true. */
+export const DRY_RUN_ANNOTATION = "istio.io/dry-run";
 
 /**
  * istiod's `checkDryRunAnnotation`: only AuthorizationPolicy (ALLOW or DENY, with a boolean value) may carry
  * `istio.io/dry-run`. Pass `action` for an AuthorizationPolicy, `undefined` for the other kinds.
  */
 export function validateDryRunAnnotation(ctx: RuleContext, action?: string): void {
-  const value = ctx.meta.annotations[DRY_RUN];
+  const value = ctx.meta.annotations[DRY_RUN_ANNOTATION];
   if (value === undefined) return;
   const { namespace, name } = ctx.meta;
   if (action === undefined) {
     ctx.report(
       [],
-      `${namespace}/${name} has unsupported annotation ${DRY_RUN}, please remove the annotation`,
+      `${namespace}/${name} has unsupported annotation ${DRY_RUN_ANNOTATION}, please remove the annotation`,
     );
   } else if (action !== "ALLOW" && action !== "DENY") {
     ctx.report(
       [],
-      `the annotation ${DRY_RUN} currently only supports action ALLOW/DENY, found action ${action} in ${namespace}/${name}`,
+      `the annotation ${DRY_RUN_ANNOTATION} currently only supports action ALLOW/DENY, found action ${action} in ${namespace}/${name}`,
     );
-  } else if (!GO_BOOLS.includes(value)) {
+  } else if (parseGoBool(value) === undefined) {
     ctx.report(
       [],
-      `${namespace}/${name} has annotation ${DRY_RUN} with invalid value (${value}): strconv.ParseBool: parsing ${
+      `${namespace}/${name} has annotation ${DRY_RUN_ANNOTATION} with invalid value (${value}): strconv.ParseBool: parsing ${
         JSON.stringify(value)
       }: invalid syntax`,
     );
