@@ -3,8 +3,9 @@
  * headers through each plugin in order (a paused plugin is awaited; a local reply or a failed plugin answers
  * the client), the request body chunk by chunk when there is one, then the response headers and body through
  * the plugins in reverse order, and `complete()` once per stream when the response ends. A filter holding the
- * headers until it has the whole body (`awaitingBody`, a Lua script's `body()`) gets that body collected
- * before the headers go on, so its later header edits still apply.
+ * headers until it has the whole body (`awaitingBody`, a Lua script's `body()`: Envoy's StopIteration) gets
+ * that body, through the filters before it, before the filters after it (then the upstream, or the client)
+ * see the headers, so its later header edits reach them; those filters then get the body whole.
  * @module
  */
 import { HeaderList } from "../proxy/header_list.ts";
@@ -81,6 +82,9 @@ export async function runFilterChain(
       fields,
     );
     const endOfStream = fr.req.body === null;
+    let body: ReadableStream<Uint8Array> | Uint8Array | null = fr.req.body;
+    /** The first active filter the body has not gone through yet. */
+    let bodyFrom = 0;
     for (const slot of chain) {
       const got = await acquire(slot, info);
       if (got === "skip") continue;
@@ -90,27 +94,29 @@ export async function runFilterChain(
       if (r.action === "pause") r = await r.resumed;
       if (r.action === "reply") return finishLocal(filterReply(r.reply, si), info, complete);
       if (r.action === "reset") return finishLocal(Response.error(), info, complete);
+      if (body !== null && got.stream.awaitingBody) {
+        const held = await wholeThrough(body, active.slice(bodyFrom), "request");
+        if (!(held instanceof Uint8Array)) return finishLocal(requestBodyStopped(held, si), info, complete);
+        body = held;
+        bodyFrom = active.length;
+      }
     }
     if (active.length === 0) {
       complete();
       return await next(fr.req, fr.authority, fr.fullPath, false);
     }
     let bodyReply: LocalReply | "reset" | undefined;
-    let body: ReadableStream<Uint8Array> | Uint8Array<ArrayBuffer> | null = null;
-    if (fr.req.body !== null) {
-      body = filterBody(fr.req.body, active, "request", (reply) => bodyReply = reply);
+    if (body !== null) {
       // A small body of known length goes upstream whole, with the length the filters left it at, so the
       // router can still send it in one write and replay it on a retry; others stream, chunked. A body a
-      // filter holds the headers for (a Lua script's `body()`) goes whole too, after the headers it edits.
+      // filter held the headers for (a Lua script's `body()`) is whole already and stays so.
       const declared = Number(map.get("content-length") ?? NaN);
-      if (declared <= WHOLE_BODY_MAX || active.some((a) => a.stream.awaitingBody)) {
-        const whole = await collect(body);
-        if (bodyReply) return finishLocal(stoppedBody(bodyReply, si), info, complete);
-        if (whole === undefined) {
-          si.addFlag("DC");
-          return finishLocal(textReply(499, "client disconnected", new HeaderList()), info, complete);
-        }
+      if (body instanceof Uint8Array || declared <= WHOLE_BODY_MAX) {
+        const whole = await wholeThrough(body, active.slice(bodyFrom), "request");
+        if (!(whole instanceof Uint8Array)) return finishLocal(requestBodyStopped(whole, si), info, complete);
         body = whole;
+      } else {
+        body = filterBody(body, active.slice(bodyFrom), "request", (reply) => bodyReply = reply);
       }
     }
     // The filters keep their map whole (pseudo-headers included) for later callbacks and `on_log`, as in Envoy.
@@ -125,7 +131,7 @@ export async function runFilterChain(
     const req = new Request(`${fr.scheme}://${authority}${fullPath}`, {
       method: pseudo[":method"] ?? fr.req.method,
       headers,
-      body,
+      body: body as BodyInit | null,
     });
     const reroute = active.some((a) => a.stream.routeCacheCleared);
     const res = await next(req, authority, fullPath, reroute);
@@ -222,6 +228,13 @@ function stoppedBody(reply: LocalReply | "reset", si: StreamInfo): Response {
   return reply === "reset" ? Response.error() : filterReply(reply, si);
 }
 
+/** What the client gets when its request body did not get through the filters whole (undefined: it left). */
+function requestBodyStopped(stopped: LocalReply | "reset" | undefined, si: StreamInfo): Response {
+  if (stopped !== undefined) return stoppedBody(stopped, si);
+  si.addFlag("DC");
+  return textReply(499, "client disconnected", new HeaderList());
+}
+
 function textReply(status: number, body: string, headers: HeaderList): Response {
   const bytes = ENCODER.encode(body);
   const res = new Response(bytes, { status });
@@ -248,34 +261,50 @@ async function filterResponse(
   info.response!.code = res.status;
   const map = responseHeaderMap(res.status, HeaderList.from(res.headers));
   const endOfStream = res.body === null;
+  let body: ReadableStream<Uint8Array> | Uint8Array | null = res.body;
+  /** The filters from 0 to this one have not had the body yet (responses go through them in reverse). */
+  let bodyUpTo = active.length - 1;
   for (let i = active.length - 1; i >= 0; i--) {
-    let r = active[i].stream.onResponseHeaders(map, endOfStream);
+    const stream = active[i].stream;
+    let r = stream.onResponseHeaders(map, endOfStream);
     if (r.action === "pause") r = await r.resumed;
-    if (r.action === "continue") continue;
-    await res.body?.cancel().catch(() => {});
-    if (r.action === "reset") return finishLocal(Response.error(), info, complete);
-    return finishLocal(filterReply(r.reply, si), info, complete);
+    if (r.action !== "continue") {
+      await res.body?.cancel().catch(() => {});
+      if (r.action === "reset") return finishLocal(Response.error(), info, complete);
+      return finishLocal(filterReply(r.reply, si), info, complete);
+    }
+    // The filter holds the headers for the whole body (a Lua script's `body()`): it gets it before the filters
+    // after it (and the client) see them.
+    if (body !== null && stream.awaitingBody) {
+      const held = await wholeThrough(body, active.slice(i, bodyUpTo + 1), "response");
+      if (!(held instanceof Uint8Array)) return finishLocal(responseBodyStopped(held, si), info, complete);
+      body = held;
+      bodyUpTo = i - 1;
+    }
   }
-  let bodyReply: LocalReply | "reset" | undefined;
-  let body: ReadableStream<Uint8Array> | Uint8Array<ArrayBuffer> | null = res.body === null
-    ? null
-    : filterBody(res.body, active, "response", (reply) => bodyReply = reply, complete);
-  // A filter holding the headers for the whole body (a Lua script's `body()`) has it before they go out.
-  if (body !== null && active.some((a) => a.stream.awaitingBody)) {
-    const whole = await collect(body);
-    if (bodyReply) return finishLocal(stoppedBody(bodyReply, si), info, complete);
-    if (whole === undefined) return finishLocal(Response.error(), info, complete);
+  if (body instanceof Uint8Array) {
+    const whole = await wholeThrough(body, active.slice(0, bodyUpTo + 1), "response");
+    if (!(whole instanceof Uint8Array)) return finishLocal(responseBodyStopped(whole, si), info, complete);
     body = whole;
+  } else if (body !== null) {
+    body = filterBody(body, active.slice(0, bodyUpTo + 1), "response", undefined, complete);
   }
   const sent = map.clone();
   const status = Number(takePseudoHeaders(sent)[":status"] ?? res.status);
   if (body instanceof Uint8Array) sent.delete("content-length");
-  const out = new Response(body, { status: Number.isInteger(status) ? status : res.status });
+  const out = new Response(body as BodyInit | null, {
+    status: Number.isInteger(status) ? status : res.status,
+  });
   sent.forEach((v, n) => out.headers.append(n, v));
   out.headers.set("server", "istio-envoy");
   info.response!.code = out.status;
-  if (body === null) complete();
+  if (!(body instanceof ReadableStream)) complete();
   return out;
+}
+
+/** What the client gets when the response body did not get through the filters whole (undefined: it failed). */
+function responseBodyStopped(stopped: LocalReply | "reset" | undefined, si: StreamInfo): Response {
+  return stopped === undefined ? Response.error() : stoppedBody(stopped, si);
 }
 
 /** All of a filtered body in one buffer; undefined when it failed (a filter stopped it, or the client left). */
@@ -285,6 +314,53 @@ async function collect(body: ReadableStream<Uint8Array>): Promise<Uint8Array<Arr
   } catch {
     return undefined;
   }
+}
+
+/**
+ * `body` through `filters` whole (request: in order; response: reverse order): a streamed one chunk by chunk
+ * and collected, a buffered one in a single call that ends the body. The filters' result, their local reply
+ * or reset, or undefined when the body failed (the client or the upstream went away).
+ */
+async function wholeThrough(
+  body: ReadableStream<Uint8Array> | Uint8Array,
+  filters: readonly Active[],
+  direction: "request" | "response",
+): Promise<Uint8Array | LocalReply | "reset" | undefined> {
+  if (body instanceof Uint8Array) {
+    return filters.length === 0 ? body : await passChunk(inOrder(filters, direction), direction, body, true);
+  }
+  let stopped: LocalReply | "reset" | undefined;
+  const whole = await collect(filterBody(body, filters, direction, (reply) => stopped = reply));
+  return stopped ?? whole;
+}
+
+/** The filters in the order `direction` goes through them. */
+function inOrder(filters: readonly Active[], direction: "request" | "response"): readonly Active[] {
+  return direction === "request" ? filters : [...filters].reverse();
+}
+
+/**
+ * One chunk through the streams in `order`: the data the last one passed on (empty while one buffers), or the
+ * local reply or reset that stopped it.
+ */
+async function passChunk(
+  order: readonly Active[],
+  direction: "request" | "response",
+  chunk: Uint8Array,
+  last: boolean,
+): Promise<Uint8Array | LocalReply | "reset"> {
+  let data = chunk;
+  for (const a of order) {
+    let b = direction === "request"
+      ? a.stream.onRequestBody(data, last)
+      : a.stream.onResponseBody(data, last);
+    if (b.action === "buffer") return EMPTY;
+    if (b.action === "pause") b = await b.resumed;
+    if (b.action === "reply") return b.reply;
+    if (b.action === "reset") return "reset";
+    data = b.data;
+  }
+  return data;
 }
 
 /**
@@ -300,7 +376,7 @@ function filterBody(
   onEnd?: () => void,
 ): ReadableStream<Uint8Array> {
   const reader = source.getReader();
-  const order = direction === "request" ? active : [...active].reverse();
+  const order = inOrder(active, direction);
   let ended = false;
   const end = () => {
     if (!ended) {
@@ -308,27 +384,13 @@ function filterBody(
       onEnd?.();
     }
   };
-  const pass = async (chunk: Uint8Array, last: boolean): Promise<Uint8Array | LocalReply | "reset"> => {
-    let data = chunk;
-    for (const a of order) {
-      let b = direction === "request"
-        ? a.stream.onRequestBody(data, last)
-        : a.stream.onResponseBody(data, last);
-      if (b.action === "buffer") return EMPTY;
-      if (b.action === "pause") b = await b.resumed;
-      if (b.action === "reply") return b.reply;
-      if (b.action === "reset") return "reset";
-      data = b.data;
-    }
-    return data;
-  };
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
         // A pull that enqueues nothing is not called again: read on while the filters hold the data back.
         for (;;) {
           const { value, done } = await reader.read();
-          const out = await pass(done ? EMPTY : value, done);
+          const out = await passChunk(order, direction, done ? EMPTY : value, done);
           if (!(out instanceof Uint8Array)) {
             onReply?.(out);
             break;

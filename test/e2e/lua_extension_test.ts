@@ -1,19 +1,28 @@
 import assert from "node:assert/strict";
 import { gatewayWithRoutes, serveConfig, staticService, type TestGateway } from "../helpers/gateway.ts";
 import { eventually, fetchText, freePort, startUpstream, type TestUpstream } from "../helpers/net.ts";
+import { testFilter } from "../helpers/wasm.ts";
 
-/** A Lua TrafficExtension in istio-system applying to the default gateway. */
-function luaExtension(name: string, code: string): string {
+/** A Lua TrafficExtension in istio-system applying to the default gateway; `spec` adds spec lines. */
+function luaExtension(name: string, code: string, spec = ""): string {
   const indented = code.trim().split("\n").map((line) => `      ${line}`).join("\n");
   return `apiVersion: extensions.istio.io/v1alpha1
 kind: TrafficExtension
 metadata: {name: ${name}, namespace: istio-system}
 spec:
-  lua:
+${spec}  lua:
     inlineCode: |
 ${indented}
 ---
 `;
+}
+
+/** Writes test filter `name` to a temp file and returns its file:// URL. */
+async function filterUrl(name: string): Promise<string> {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/${name}.wasm`;
+  await Deno.writeFile(path, await testFilter(name));
+  return `file://${path}`;
 }
 
 async function withGateway(
@@ -64,6 +73,91 @@ end`;
     assert.equal(res.body, "[upstream says hi]");
     assert.equal(res.headers.get("x-response-size"), "16");
     assert.deepEqual(seen, [{ body: chunks.join("").toUpperCase(), size: "120000", length: "120000" }]);
+  });
+});
+
+Deno.test("lua extension: a script waiting in body() holds the headers from the filters after it until it ends", async () => {
+  const seen: Record<string, string | null>[] = [];
+  const upstream = startUpstream("app", async (req) => {
+    seen.push({
+      body: await req.text(),
+      length: req.headers.get("content-length"),
+      bodyLength: req.headers.get("x-body-length"),
+      secondSaw: req.headers.get("x-second-saw-body-length"),
+      secondBody: req.headers.get("x-second-body-length"),
+    });
+    return new Response("hello from upstream");
+  });
+  // Request order: first (priority 10), second (5), the Wasm body filter (1); responses in reverse. Each
+  // Lua script records what the one before it set after its body().
+  const first = luaExtension(
+    "first",
+    `
+function envoy_on_request(handle)
+  local body = handle:body()
+  handle:headers():replace("x-body-length", tostring(body:length()))
+  body:setBytes(body:getBytes(0, body:length()) .. "!")
+end
+function envoy_on_response(handle)
+  handle:headers():replace("x-first-saw-response-length", handle:headers():get("x-response-length") or "none")
+end`,
+    "  priority: 10\n",
+  );
+  const second = luaExtension(
+    "second",
+    `
+function envoy_on_request(handle)
+  handle:headers():replace("x-second-saw-body-length", handle:headers():get("x-body-length") or "none")
+  handle:headers():replace("x-second-body-length", tostring(handle:body():length()))
+end
+function envoy_on_response(handle)
+  local body = handle:body()
+  handle:headers():replace("x-response-length", tostring(body:length()))
+end`,
+    "  priority: 5\n",
+  );
+  const wasmBody = `apiVersion: extensions.istio.io/v1alpha1
+kind: TrafficExtension
+metadata: {name: body, namespace: istio-system}
+spec:
+  priority: 1
+  wasm:
+    url: ${await filterUrl("body")}
+---
+`;
+  await withGateway(first + second + wasmBody, upstream, async (url) => {
+    const small = await fetchText(`${url}/small`, { method: "POST", body: "hello lua" });
+    assert.equal(small.status, 200, small.body);
+    assert.deepEqual(seen.at(-1), {
+      body: "HELLO lua!",
+      length: "10",
+      bodyLength: "9",
+      secondSaw: "9",
+      secondBody: "10",
+    });
+    const inspected = "hello from upstream<!-- inspected by wasm -->";
+    assert.equal(small.body, inspected);
+    assert.equal(small.headers.get("x-response-length"), String(inspected.length));
+    assert.equal(small.headers.get("x-first-saw-response-length"), String(inspected.length));
+
+    const chunks = ["hello ".repeat(15_000), "lua ".repeat(5_000)];
+    const stream = ReadableStream.from(chunks.map((c) => new TextEncoder().encode(c)));
+    const large = await fetchText(`${url}/large`, { method: "POST", body: stream });
+    assert.equal(large.status, 200, large.body);
+    const sent = chunks.join("");
+    assert.deepEqual(seen.at(-1), {
+      body: sent.replaceAll("hello", "HELLO") + "!",
+      length: String(sent.length + 1),
+      bodyLength: String(sent.length),
+      secondSaw: String(sent.length),
+      secondBody: String(sent.length + 1),
+    });
+    assert.equal(large.headers.get("x-first-saw-response-length"), String(inspected.length));
+
+    const rejected = await fetchText(`${url}/small`, { method: "POST", body: "forbidden" });
+    assert.equal(rejected.status, 400, "the Wasm filter after the held body still answers");
+    assert.equal(rejected.body, "forbidden content\n");
+    assert.equal(seen.length, 2, "the upstream never saw the rejected body");
   });
 });
 

@@ -2,9 +2,10 @@
  * A request through a Lua filter, behind the {@linkcode HttpFilterStream} the data path drives, with Envoy's
  * Lua filter semantics: `envoy_on_request` runs at the request headers and `envoy_on_response` at the
  * response headers, each in its own coroutine with its direction's handle. A script that calls `body()`
- * before its direction has ended waits: the stream reports {@linkcode LuaStream.awaitingBody} (the chain then
- * collects that body before it passes the headers on), holds the chunks (`buffer`; past `maxBodyBytes`
- * Envoy's 413/500), and resumes the script at the end, so header edits made after `body()` still apply.
+ * before its direction has ended waits: the stream reports {@linkcode LuaStream.awaitingBody} (Envoy's
+ * StopIteration: the chain passes it the body before the filters after it see the headers), holds the chunks
+ * (`buffer`; past `maxBodyBytes`, the last chunk included, Envoy's 413/500), and resumes the script at the end,
+ * so header edits made after `body()` reach the later filters and the upstream (or the client).
  * `respond()` answers with a local reply; a synchronous `httpCall()` pauses the stream until its response
  * resumes the script (aborted when the stream ends). A script error is logged (`script log: …`) and the stream goes on
  * unfiltered from there, as in Envoy; a failed VM (instruction budget, heap cap) fails the stream per
@@ -150,18 +151,15 @@ export class LuaStream implements HttpFilterStream, LuaHostStream {
     const thread = this.#threads[direction];
     if (thread === 0) return { action: "continue", data: chunk };
     const held = concat(this.#held[direction], chunk);
-    if (!endOfStream) {
-      if (held.length > this.#env.maxBodyBytes) {
-        this.#threads[direction] = 0;
-        this.#held[direction] = EMPTY;
-        this.awaitingBody = false;
-        this.#vm!.discard(thread);
-        return overflowReply(direction);
-      }
-      this.#held[direction] = held;
-      return BUFFERING;
+    if (held.length > this.#env.maxBodyBytes) {
+      this.#threads[direction] = 0;
+      this.#held[direction] = EMPTY;
+      this.awaitingBody = false;
+      this.#vm!.discard(thread);
+      return overflowReply(direction);
     }
     this.#held[direction] = held;
+    if (!endOfStream) return BUFFERING;
     this.#ended[direction] = true;
     this.#threads[direction] = 0;
     this.awaitingBody = false;

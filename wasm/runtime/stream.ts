@@ -36,7 +36,8 @@ export interface HttpFilterStream {
   /**
    * True while the filter holds the headers it just saw until it has the whole body of that direction
    * (Envoy's StopIteration then StopIterationAndBuffer, as a Lua script's `body()` does): the data path
-   * collects that body through the filters before it sends the headers on, so edits made then still apply.
+   * passes it that body before the filters after it, and the upstream (or the client), see the headers, so
+   * edits made then reach them.
    */
   readonly awaitingBody?: boolean;
   /** The request headers (with pseudo-headers first, see `requestHeaderMap`); the filter edits them in place. */

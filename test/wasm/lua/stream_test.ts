@@ -108,7 +108,7 @@ Deno.test("lua stream: body() waits for the whole body; edits after it apply to 
   stream.complete();
 });
 
-Deno.test("lua stream: a body past maxBodyBytes gets Envoy's 413 (request) and 500 (response)", async () => {
+Deno.test("lua stream: a body past maxBodyBytes (in any chunk) gets Envoy's 413 (request) and 500 (response)", async () => {
   await using lua = await loadLua(
     `function envoy_on_request(h) h:body() end
      function envoy_on_response(h) h:body() end`,
@@ -120,6 +120,10 @@ Deno.test("lua stream: a body past maxBodyBytes gets Envoy's 413 (request) and 5
   const tooLarge = replyOf(request.onRequestBody(bytes("6789"), false));
   assert.equal(tooLarge.status, 413);
   request.complete();
+  const whole = lua.plugin.createStream();
+  whole.onRequestHeaders(requestHeaders({ method: "POST" }), false);
+  assert.equal(replyOf(whole.onRequestBody(bytes("123456789"), true)).status, 413, "a last chunk counts too");
+  whole.complete();
   const response = lua.plugin.createStream();
   response.onRequestHeaders(requestHeaders(), true);
   response.onResponseHeaders(responseHeaders(200), false);
