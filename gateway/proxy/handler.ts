@@ -4,8 +4,7 @@
  * @module
  */
 import type { MatchInput, RouteEntry, WeightedCluster } from "../compile/types.ts";
-import { clientAddresses } from "./client_address.ts";
-import { joinedRequestField } from "./request_fields.ts";
+import { edgeContext } from "./edge_request.ts";
 import { type Downstream, forward, upstreamRequest } from "./forward.ts";
 import { localReply, noHealthyUpstream } from "./local_reply.ts";
 import { normalizePath } from "./path_normalization.ts";
@@ -225,8 +224,6 @@ async function serveAction(rr: RouteRequest, route: RouteEntry): Promise<Respons
     return decorate(noHealthyUpstream(), route);
   }
 
-  const topology = snapshot.mesh.defaultConfig.gatewayTopology;
-  const trustedHops = topology.numTrustedProxies;
   const down: Downstream = {
     request: req,
     authority: rr.authority,
@@ -234,16 +231,7 @@ async function serveAction(rr: RouteRequest, route: RouteEntry): Promise<Respons
     path: rr.path,
     query: rr.query,
     startedAt: rr.startedAt,
-    edge: {
-      // Decided before the filters when they ran (and then `req` may carry the edits already).
-      addresses: rr.edge?.addresses ??
-        clientAddresses(rr.info.remoteAddr.hostname, joinedRequestField(req, "x-forwarded-for"), trustedHops),
-      scheme: rr.scheme,
-      trustProxies: trustedHops > 0,
-      requestIdDecided: rr.requestId !== undefined,
-      keepClientCert: topology.forwardClientCertDetails === "ALWAYS_FORWARD_ONLY",
-      edited: rr.edge?.edited,
-    },
+    edge: edgeContext(rr),
     si,
   };
   const state = options.clusters.get(cluster, snapshot.mesh.connectTimeout);

@@ -72,7 +72,7 @@ let skipEnvoy = false;
 let keepForwardedProto = false;
 let sawForwardedProto = false;
 let sawRequestId = false;
-let requestIdDecided = false;
+let decidedRequestId: string | undefined;
 let keepClientCert = false;
 let sawTrailersTe = false;
 let currentSource: readonly string[] = [];
@@ -101,8 +101,9 @@ function copyEdgeHeader(value: string, name: string): void {
       sawForwardedProto = true;
       if (!keepForwardedProto) return;
     } else if (name === "x-request-id") {
-      // Envoy regenerates the id of an edge request (Istio does not set preserve_external_request_id).
-      if (skipEnvoy && !requestIdDecided) return;
+      // Envoy regenerates the id of an edge request (Istio does not set preserve_external_request_id); an id
+      // decided before the filters replaces the request's own.
+      if (decidedRequestId !== undefined || skipEnvoy) return;
       sawRequestId = true;
     }
   } else if (pass !== Pass.Router && name === "referer" && !acceptableReferer(value)) return;
@@ -143,8 +144,8 @@ export interface EdgeContext {
   readonly scheme: string;
   /** Whether proxies in front are trusted (`numTrustedProxies` > 0): then their X-Forwarded-Proto is kept. */
   readonly trustProxies: boolean;
-  /** The request's `x-request-id` was decided before its filters ran: forward it as the filters left it. */
-  readonly requestIdDecided?: boolean;
+  /** The `x-request-id` decided before the filters ran (forwarded in place of the request's own). */
+  readonly requestId?: string;
   /**
    * Keep a client's X-Forwarded-Client-Cert (`forwardClientCertDetails: ALWAYS_FORWARD_ONLY`). Otherwise Envoy
    * removes it from a connection without a client certificate, which every connection is until mTLS listeners.
@@ -200,7 +201,7 @@ function onePass(source: readonly string[], ctx: EdgeContext, which: Pass): Head
   skipEnvoy = !ctx.addresses.internal;
   keepForwardedProto = ctx.trustProxies;
   sawForwardedProto = sawRequestId = false;
-  requestIdDecided = ctx.requestIdDecided === true;
+  decidedRequestId = ctx.requestId;
   keepClientCert = ctx.keepClientCert === true;
   sawTrailersTe = false;
   currentSource = source;
@@ -212,7 +213,7 @@ function onePass(source: readonly string[], ctx: EdgeContext, which: Pass): Head
   else fields.push("x-envoy-internal", "true");
   fields.push("x-forwarded-for", ctx.addresses.forwardedFor);
   if (!keepForwardedProto || !sawForwardedProto) fields.push("x-forwarded-proto", ctx.scheme);
-  if (!sawRequestId) fields.push("x-request-id", crypto.randomUUID());
+  if (!sawRequestId) fields.push("x-request-id", decidedRequestId ?? crypto.randomUUID());
   return list;
 }
 

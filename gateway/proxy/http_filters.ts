@@ -14,9 +14,7 @@ import { checkCustom } from "../security/authz/custom.ts";
 import { evaluateRbac, rbacDenial } from "../security/authz/rbac.ts";
 import { jwtAuthn } from "../optional_modules.ts";
 import type { Router, RouteRequest, SelectedRoute } from "./route_request.ts";
-import { clientAddresses } from "./client_address.ts";
-import { edgeRequest } from "./edge_request.ts";
-import { joinedRequestField } from "./request_fields.ts";
+import { addressesOf, edgeRequest } from "./edge_request.ts";
 import { StreamInfo } from "./stream_info.ts";
 
 /** The rest of the filters and the router, after one filter. */
@@ -138,13 +136,8 @@ function wasmPhase(
  * `x-request-id`, `x-envoy-*` sanitizing), so filters, ext_authz servers and the upstream see the same ones.
  */
 function atEdge(rr: RouteRequest): RouteRequest {
-  const topology = rr.snapshot.mesh.defaultConfig.gatewayTopology;
-  const edge = edgeRequest(rr.req, rr.info.remoteAddr.hostname, topology, rr.scheme);
+  const edge = edgeRequest(rr);
   return { ...rr, req: edge.req, requestId: edge.requestId, edge };
-}
-
-function trustedHops(rr: RouteRequest): number {
-  return rr.snapshot.mesh.defaultConfig.gatewayTopology.numTrustedProxies;
 }
 
 /**
@@ -208,13 +201,7 @@ function attributesOf(rr: RouteRequest): AuthzAttributes {
     scheme: rr.scheme,
     peer: rr.info.remoteAddr.hostname,
     localAddress: rr.options.localAddress ?? `0.0.0.0:${rr.options.port}`,
-    // Made before the first filter (runHttpFilters); a caller that skipped that gets them from the request.
-    addresses: rr.edge?.addresses ??
-      clientAddresses(
-        rr.info.remoteAddr.hostname,
-        joinedRequestField(rr.req, "x-forwarded-for"),
-        trustedHops(rr),
-      ),
+    addresses: addressesOf(rr),
     claims: rr.claims,
   });
 }

@@ -21,16 +21,22 @@ function innerList(req: Request, key: symbol): unknown {
   return (req as unknown as Record<symbol, { headerList?: unknown } | undefined>)[key]?.headerList;
 }
 
+/** `req`'s received fields as `[name, value]` pairs, original case; undefined where Deno keeps no such list. */
+function receivedList(req: Request): [string, string][] | undefined {
+  if (innerKey === undefined) innerKey = findInnerKey(req);
+  const list = innerKey === null ? undefined : innerList(req, innerKey);
+  return Array.isArray(list) ? list as [string, string][] : undefined;
+}
+
 /**
  * The value of the request field `name` (lowercase), repeated fields joined with `,` as Envoy's codec joins
  * them (X-Forwarded-For, for one); null when absent.
  */
 export function joinedRequestField(req: Request, name: string): string | null {
-  if (innerKey === undefined) innerKey = findInnerKey(req);
-  const list = innerKey === null ? undefined : innerList(req, innerKey);
-  if (!Array.isArray(list)) return req.headers.get(name);
+  const list = receivedList(req);
+  if (list === undefined) return req.headers.get(name);
   let value: string | null = null;
-  for (const [n, v] of list as [string, string][]) {
+  for (const [n, v] of list) {
     if (n.length === name.length && n.toLowerCase() === name) value = value === null ? v : `${value},${v}`;
   }
   return value;
@@ -38,11 +44,10 @@ export function joinedRequestField(req: Request, name: string): string | null {
 
 /** The fields of `req` as `[name, value, name, value, …]` (a new array), in received order. */
 export function requestFields(req: Request): string[] {
-  if (innerKey === undefined) innerKey = findInnerKey(req);
-  const list = innerKey === null ? undefined : innerList(req, innerKey);
+  const list = receivedList(req);
   const fields: string[] = [];
-  if (Array.isArray(list)) {
-    for (const [name, value] of list as [string, string][]) fields.push(name.toLowerCase(), value);
+  if (list !== undefined) {
+    for (const [name, value] of list) fields.push(name.toLowerCase(), value);
     return fields;
   }
   req.headers.forEach((value, name) => {

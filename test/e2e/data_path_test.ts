@@ -3,7 +3,14 @@ import { Buffer } from "node:buffer";
 import http from "node:http";
 import { DEFAULT_MESH_CONFIG, type MeshConfig } from "../../gateway/config/mesh/mod.ts";
 import { gatewayWithRoutes, serveConfig, staticService, type TestGateway } from "../helpers/gateway.ts";
-import { fetchText, freePort, startUpstream, type TestUpstream } from "../helpers/net.ts";
+import {
+  DUPLICATES_REQUEST,
+  fetchText,
+  freePort,
+  rawExchange,
+  startUpstream,
+  type TestUpstream,
+} from "../helpers/net.ts";
 
 /** A gateway on `port` with the given VirtualService http rules, routing to service `app` → `upstream`. */
 function gatewayWith(
@@ -95,17 +102,7 @@ Deno.test("edge headers: server, upstream service time, request id, X-Forwarded-
 
 Deno.test("edge headers: the other request fields go upstream in their order, repeats apart (as Envoy sends them)", async () => {
   await withGateway(ROUTE_ALL, async (base, upstream) => {
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(new URL(base).port) });
-    await conn.write(
-      new TextEncoder().encode(
-        "GET /x HTTP/1.1\r\nHost: a\r\nZ-Last: 1\r\nX-Dup: one\r\nA-First: 2\r\nX-Dup: two\r\nConnection: close\r\n\r\n",
-      ),
-    );
-    const buf = new Uint8Array(8192);
-    while (await conn.read(buf) !== null) {
-      // the answer, to its end
-    }
-    conn.close();
+    await rawExchange(Number(new URL(base).port), DUPLICATES_REQUEST);
     const sent = ["host", "z-last", "x-dup", "a-first"];
     const passed = upstream.requests[0].fields.filter((f, i) => i % 2 === 0 && sent.includes(f));
     assert.deepEqual(passed, ["host", "z-last", "x-dup", "a-first", "x-dup"]);

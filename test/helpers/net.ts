@@ -86,3 +86,27 @@ export async function fetchText(
   });
   return { status: res.status, headers: res.headers, body: await res.text() };
 }
+
+/**
+ * Sends `text` as it is over a new connection to 127.0.0.1:`port` and returns everything read until the peer
+ * closes (send `Connection: close`): for requests `fetch` would rewrite.
+ */
+export async function rawExchange(port: number, text: string): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(new TextEncoder().encode(text));
+    const decoder = new TextDecoder();
+    const buf = new Uint8Array(8192);
+    let answer = "";
+    for (let n = await conn.read(buf); n !== null; n = await conn.read(buf)) {
+      answer += decoder.decode(buf.subarray(0, n), { stream: true });
+    }
+    return answer;
+  } finally {
+    conn.close();
+  }
+}
+
+/** A request whose fields come out of order and with a repeat, as `fetch` cannot send them. */
+export const DUPLICATES_REQUEST =
+  "GET /x HTTP/1.1\r\nHost: a\r\nZ-Last: 1\r\nX-Dup: one\r\nA-First: 2\r\nX-Dup: two\r\nConnection: close\r\n\r\n";

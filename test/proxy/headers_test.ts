@@ -140,3 +140,14 @@ Deno.test("upstreamHeaders: a Referer that is repeated or not an absolute URL is
   assert.deepEqual(referer([["referer", "/relative/page"]]), []);
   assert.deepEqual(referer([["referer", "https://a.example/"], ["referer", "https://b.example/"]]), []);
 });
+
+Deno.test("upstreamHeaders: an x-request-id decided before the filters replaces the request's own, once", () => {
+  const source = fieldsOf({ "x-request-id": "client-id" });
+  assert.deepEqual(upstreamHeaders(source, { ...internal, requestId: "decided" }).getAll("x-request-id"), [
+    "decided",
+  ]);
+  assert.deepEqual(upstreamHeaders(source, { ...external, requestId: "decided" }).getAll("x-request-id"), [
+    "decided",
+  ]);
+  assert.deepEqual(upstreamHeaders(source, internal).getAll("x-request-id"), ["client-id"]);
+});

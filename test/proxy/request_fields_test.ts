@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { requestFields } from "../../gateway/proxy/request_fields.ts";
+import { DUPLICATES_REQUEST, rawExchange } from "../helpers/net.ts";
 
 Deno.test("requestFields: a constructed Request's fields in order, repeats apart, names lowercased", () => {
   const req = new Request("http://a/", {
@@ -32,17 +33,7 @@ Deno.test("requestFields: a Deno.serve request's fields exactly as they came ove
     seen = requestFields(req);
     return new Response("ok");
   });
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
-  await conn.write(
-    new TextEncoder().encode(
-      "GET / HTTP/1.1\r\nHost: a\r\nZ-Last: 1\r\nX-Dup: one\r\nA-First: 2\r\nX-Dup: two\r\nConnection: close\r\n\r\n",
-    ),
-  );
-  const buf = new Uint8Array(4096);
-  while (await conn.read(buf) !== null) {
-    // read the answer to its end
-  }
-  conn.close();
+  await rawExchange(server.addr.port, DUPLICATES_REQUEST);
   assert.deepEqual(seen, [
     "host",
     "a",
